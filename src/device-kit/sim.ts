@@ -1,0 +1,151 @@
+/**
+ * What a chip simulator is: a device on a simulated bus that answers at the
+ * transfer level as the real chip does, plus the knobs a bench or a test turns
+ * (physical inputs, faults). Register-file helpers cover the two common shapes.
+ */
+import { busError } from './bus.js';
+
+export interface SimClock {
+  /** Monotonic milliseconds; simulators use it for conversion timing. */
+  nowMs(): number;
+}
+
+/** Physical quantities a simulator measures, by name: `temperatureC`, `pressurePa`, `humidityPct`, `ain0V`, … */
+export type SimInputs = Record<string, number>;
+
+/** Register contents by start register: `{ "0x88": "6e6b3267…" }` (hex bytes from that register on). */
+export type RegisterDump = Record<string, string>;
+
+export interface SimI2cDevice {
+  /** One I2C write transfer: the bytes after the address byte. Throw a busError to NACK. */
+  write(data: Uint8Array): void;
+  /** One I2C read transfer of `length` bytes. */
+  read(length: number): Uint8Array;
+  setInputs(inputs: SimInputs): void;
+  /** Loads registers from a dump and freezes measurement registers, for golden test cases. */
+  loadDump?(dump: RegisterDump): void;
+  /**
+   * The chip's registers as SMBus sees them, for loading into Linux's i2c-stub:
+   * byte registers (`bytes`) or 16-bit registers as SMBus words, low byte first (`words`).
+   */
+  registerImage?(): { bytes?: Map<number, number>; words?: Map<number, number> };
+}
+
+export interface SimOneWireDevice {
+  readonly romId: string;
+  setInputs(inputs: SimInputs): void;
+  /** The text the kernel's w1_therm driver would put in `w1_slave` now. */
+  renderW1Slave(): string;
+}
+
+export function parseDump(dump: RegisterDump): Array<{ start: number; bytes: Uint8Array }> {
+  return Object.entries(dump).map(([start, hexBytes]) => {
+    const clean = hexBytes.replace(/\s+/g, '');
+    if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw new Error(`register dump ${start}: not hex bytes`);
+    return { start: Number(start), bytes: Uint8Array.from(Buffer.from(clean, 'hex')) };
+  });
+}
+
+interface RegisterHooks {
+  /** Value returned when `register` is read; defaults to the stored byte. */
+  onRead?(register: number): number;
+  /** Called after `value` is written to `register`. */
+  onWrite?(register: number, value: number): void;
+}
+
+/**
+ * 8-bit registers behind an address pointer (BME280 and most Bosch/ST chips):
+ * the first written byte sets the pointer; reads auto-increment from it.
+ * `writeMode: 'pairs'` follows chips that take register/value pairs on write (BME280 §6.2.1).
+ */
+export class RegisterFile8 {
+  readonly bytes = new Uint8Array(256);
+  pointer = 0;
+
+  constructor(
+    private readonly writeMode: 'auto-increment' | 'pairs',
+    private readonly hooks: RegisterHooks = {},
+  ) {}
+
+  write(data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (this.writeMode === 'pairs') {
+      this.pointer = data[0]!;
+      for (let i = 0; i + 1 < data.length; i += 2) this.store(data[i]!, data[i + 1]!);
+      return;
+    }
+    this.pointer = data[0]!;
+    for (let i = 1; i < data.length; i++) {
+      this.store(this.pointer, data[i]!);
+      this.pointer = (this.pointer + 1) & 0xff;
+    }
+  }
+
+  read(length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      out[i] = this.hooks.onRead ? this.hooks.onRead(this.pointer) & 0xff : this.bytes[this.pointer]!;
+      this.pointer = (this.pointer + 1) & 0xff;
+    }
+    return out;
+  }
+
+  load(dump: RegisterDump): void {
+    for (const { start, bytes } of parseDump(dump)) this.bytes.set(bytes, start);
+  }
+
+  private store(register: number, value: number): void {
+    this.bytes[register] = value;
+    this.hooks.onWrite?.(register, value);
+  }
+}
+
+/**
+ * 16-bit registers behind a pointer register, sent most significant byte first
+ * (TI ADS1115 §9.5.3, INA219 §8.5.6, TMP117 §7.5, Microchip MCP9808 §5.1).
+ * A write of one byte sets the pointer; a write of three also writes the register.
+ */
+export class RegisterFile16 {
+  readonly words = new Map<number, number>();
+  pointer = 0;
+
+  constructor(
+    private readonly registerCount: number,
+    private readonly hooks: RegisterHooks = {},
+  ) {}
+
+  write(data: Uint8Array): void {
+    if (data.length === 0) return;
+    const register = data[0]!;
+    if (register >= this.registerCount) throw busError('EREMOTEIO', `no register ${register}`);
+    this.pointer = register;
+    if (data.length >= 3) {
+      this.words.set(register, ((data[1]! << 8) | data[2]!) & 0xffff);
+      this.hooks.onWrite?.(register, this.words.get(register)!);
+    }
+  }
+
+  read(length: number): Uint8Array {
+    const word = this.hooks.onRead ? this.hooks.onRead(this.pointer) : (this.words.get(this.pointer) ?? 0);
+    const out = new Uint8Array(length).fill(0xff);
+    if (length > 0) out[0] = (word >> 8) & 0xff;
+    if (length > 1) out[1] = word & 0xff;
+    return out;
+  }
+
+  load(dump: RegisterDump): void {
+    for (const { start, bytes } of parseDump(dump)) {
+      for (let i = 0; i + 1 < bytes.length; i += 2) this.words.set(start + i / 2, (bytes[i]! << 8) | bytes[i + 1]!);
+    }
+  }
+
+  /** The registers as SMBus words (low byte first on the wire), for i2c-stub. */
+  smbusWords(): Map<number, number> {
+    const words = new Map<number, number>();
+    for (let r = 0; r < this.registerCount; r++) {
+      const word = this.hooks.onRead ? this.hooks.onRead(r) : (this.words.get(r) ?? 0);
+      words.set(r, ((word & 0xff) << 8) | (word >> 8));
+    }
+    return words;
+  }
+}
