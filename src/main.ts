@@ -1,0 +1,248 @@
+/**
+ * The composition root: the one place that builds every module from the config and
+ * wires them together, with no globals. Start order matters for safety: actuators
+ * are opened at their safe values before anything else moves (a GPIO keeps its
+ * level after a crash), and stop sends them safe again after sampling has ended.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { deviceOptions } from './config/device-schema.js';
+import type { DeviceEntry, NodeConfig } from './config/schema.js';
+import { Controllers } from './control/controllers.js';
+import { IncubatorBench } from './bench/incubator-bench.js';
+import type { DeviceDefinition, SensorDefinition, SensorDriver, Timing } from './device-kit/index.js';
+import { EventHub, Hub, type Sample } from './events/event-hub.js';
+import type { Hal } from './hal/hal.js';
+import { createRealHal } from './hal/real/real-hal.js';
+import { createSimHal, type SimHal } from './hal/sim/sim-hal.js';
+import type { Logger } from './log.js';
+import { NodeClock } from './scheduler/clock.js';
+import { DeviceSampler } from './scheduler/device-sampler.js';
+import { PeriodicScheduler } from './scheduler/periodic-scheduler.js';
+import { Actuators } from './safety/actuators.js';
+import { Interlocks } from './safety/interlocks.js';
+import { Watchdog } from './safety/watchdog.js';
+import { version } from './version.js';
+
+export interface NodeDeps {
+  definitions: readonly DeviceDefinition[];
+  logger: Logger;
+}
+
+const timing: Timing = {
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  nowMs: () => performance.now(),
+};
+
+export class BenchloopNode {
+  readonly bootId = randomUUID();
+  readonly startedMonoMs = performance.now();
+  readonly clock: NodeClock;
+  readonly events: EventHub;
+  readonly samples: Hub<Sample[]>;
+  readonly actuators: Actuators;
+  readonly interlocks: Interlocks;
+  readonly scheduler = new PeriodicScheduler();
+  readonly samplers = new Map<string, DeviceSampler>();
+  readonly hal: Hal;
+  bench: IncubatorBench | undefined;
+  /** The latest sample of every channel, by `device/channel`: for status, summaries and the status page. */
+  readonly latest = new Map<string, Sample>();
+  private watchdog: Watchdog | undefined;
+  private readonly intervals: NodeJS.Timeout[] = [];
+  private started = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: NodeConfig,
+    private readonly deps: NodeDeps,
+  ) {
+    const log = deps.logger;
+    this.clock = new NodeClock(config.clock.syncMarkers);
+    const onListenerError = (error: unknown) => log.error({ err: error }, 'a listener failed');
+    this.events = new EventHub(() => this.clock.nowMs(), onListenerError);
+    this.samples = new Hub<Sample[]>(onListenerError);
+    this.actuators = new Actuators(this.events, () => performance.now());
+    this.interlocks = new Interlocks(config.interlocks, this.actuators, this.events, () => performance.now());
+    mkdirSync(config.dataDir, { recursive: true });
+    this.hal =
+      config.hardware.backend === 'sim'
+        ? createSimHal({
+            devices: config.devices,
+            definitions: deps.definitions,
+            stateDir: join(config.dataDir, 'sim'),
+            clock: timing,
+          })
+        : createRealHal({
+            gpio: config.hardware.gpio,
+            pwm: config.hardware.pwm,
+            gpioChipLabel: config.hardware.gpioChipLabel,
+            sysfsRoot: config.hardware.sysfsRoot,
+          });
+    this.events.subscribe((event) => log.info({ event }, event.type));
+  }
+
+  private definition(type: string): DeviceDefinition {
+    const definition = this.deps.definitions.find((d) => d.type === type);
+    if (!definition) throw new Error(`no device type "${type}"`);
+    return definition;
+  }
+
+  /** Opens every output at its safe value; the first hardware action of `run` and all of `benchloop safe`. */
+  async openActuatorsSafe(): Promise<void> {
+    for (const entry of this.config.actuators) {
+      const definition = this.definition(entry.type);
+      if (definition.kind !== 'actuator') throw new Error(`${entry.id}: ${entry.type} is not an actuator`);
+      const driver = definition.create({ gpio: this.hal.gpio, pin: entry.pin, timing }, deviceOptions(entry));
+      this.actuators.add(entry, driver, definition.values.integer);
+    }
+    await this.actuators.initSafe();
+  }
+
+  async createSensor(entry: DeviceEntry): Promise<DeviceSampler> {
+    const definition = this.definition(entry.type) as SensorDefinition;
+    const options = deviceOptions(entry);
+    let driver: SensorDriver;
+    if (definition.transport === 'i2c') {
+      const bus = await this.hal.i2c(entry.bus ?? 1);
+      driver = definition.create({ bus, address: entry.address ?? definition.addresses[0]!, timing }, options);
+    } else if (definition.transport === '1-wire') {
+      driver = definition.create({ bus: this.hal.oneWire(), romId: entry.romId!, timing }, options);
+    } else {
+      driver = definition.create({ gpio: this.hal.gpio, pin: entry.pin!, timing }, options);
+    }
+    const sampler = new DeviceSampler(entry, definition.channels(options), driver, {
+      events: this.events,
+      samples: this.samples,
+      nowMs: () => this.clock.nowMs(),
+      retry: this.config.scheduler.retry,
+    });
+    this.samplers.set(entry.id, sampler);
+    return sampler;
+  }
+
+  async start(): Promise<void> {
+    const log = this.deps.logger;
+    await this.openActuatorsSafe();
+    log.info({ actuators: this.actuators.list().map((a) => `${a.id}=${a.value}`) }, 'actuators at their safe values');
+    for (const entry of this.config.devices) this.scheduler.add((await this.createSensor(entry)).task());
+
+    this.samples.subscribe((samples) => {
+      for (const sample of samples) this.latest.set(`${sample.d}/${sample.c}`, sample);
+    });
+    this.samples.subscribe((samples) => this.interlocks.onSamples(samples));
+    const controllers = new Controllers(this.config.controllers, this.actuators);
+    this.samples.subscribe((samples) => controllers.onSamples(samples));
+
+    if (this.config.safety.watchdog.enabled && this.config.actuators.length > 0) {
+      this.watchdog = new Watchdog({
+        timeoutMs: this.config.safety.watchdog.timeoutMs,
+        writes: this.actuators.forcedSafeWrites(),
+        onTripped: (trip) => {
+          this.actuators.markForcedSafe();
+          this.events.emit('watchdog.tripped', { stalledMs: trip.stalledMs, actuators: trip.results });
+        },
+      });
+      this.watchdog.start();
+    }
+    this.startBench();
+    this.scheduler.start();
+    this.every(250, () => this.interlocks.checkStale());
+    this.every(10_000, () => this.refreshClock());
+    this.started = true;
+  }
+
+  /** `read` on the simulation: the chips get the bench's air once, without the bench running. */
+  feedBenchOnce(): void {
+    this.startBench();
+    this.bench?.stop();
+  }
+
+  private startBench(): void {
+    const sim = this.config.hardware.sim;
+    if (this.hal.kind !== 'sim' || sim.bench !== 'incubator' || this.bench) return;
+    const hal = this.hal as SimHal;
+    const lines = {
+      dutyCycle: (pin: number) => {
+        try {
+          return hal.gpio.dutyCycle(pin);
+        } catch {
+          return 0;
+        }
+      },
+      drive: (pin: number, level: 0 | 1) => hal.gpio.drive(pin, level),
+    };
+    this.bench = new IncubatorBench(sim.incubator, lines, [...hal.simulators.values()], () => performance.now(), sim.seed);
+    this.bench.start();
+  }
+
+  private refreshClock(): void {
+    const wasSynced = this.clock.status.synced;
+    const step = this.clock.refresh();
+    if (step) this.events.emit('clock.stepped', { steppedMs: step.steppedMs });
+    if (this.clock.status.synced !== wasSynced) this.events.emit('clock.synced', { synced: this.clock.status.synced });
+  }
+
+  private every(ms: number, work: () => void): void {
+    const timer = setInterval(work, ms);
+    timer.unref();
+    this.intervals.push(timer);
+  }
+
+  /** Reads now, from the hardware: one device, or all. */
+  async readNow(deviceId?: string): Promise<Sample[]> {
+    const samplers = deviceId ? [this.samplers.get(deviceId)] : [...this.samplers.values()];
+    if (samplers.some((s) => s === undefined)) throw new Error(`no device "${deviceId}"`);
+    return (await Promise.all(samplers.map((s) => s!.readNow()))).flat();
+  }
+
+  describe() {
+    return {
+      devices: [...this.samplers.values()].map((s) => ({
+        id: s.entry.id,
+        type: s.entry.type,
+        channels: s.describeChannels(),
+      })),
+      actuators: this.actuators.list(),
+    };
+  }
+
+  status() {
+    return {
+      node: { id: this.config.node.id, site: this.config.node.site },
+      version,
+      bootId: this.bootId,
+      uptimeMs: Math.round(performance.now() - this.startedMonoMs),
+      clock: this.clock.status,
+      devices: [...this.samplers.values()].map((s) => ({
+        id: s.entry.id,
+        type: s.entry.type,
+        ...s.health,
+        overruns: this.scheduler.stats(s.entry.id)?.overruns ?? 0,
+      })),
+      actuators: this.actuators.list(),
+      interlocks: this.interlocks.list(),
+      ...(this.bench ? { bench: this.bench.snapshot() } : {}),
+    };
+  }
+
+  /** Stops sampling, sends every actuator safe, releases the hardware. Safe to call more than once. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    for (const timer of this.intervals) clearInterval(timer);
+    await this.scheduler.stop();
+    await this.interlocks.settled();
+    this.bench?.stop();
+    await this.actuators.goSafe(reason);
+    await this.watchdog?.stop();
+    await Promise.allSettled([...this.samplers.values()].map((s) => s.close()));
+    await this.actuators.close();
+    await this.hal.close();
+    if (this.started) this.deps.logger.info({ reason }, 'stopped; actuators at their safe values');
+  }
+}
