@@ -9,7 +9,14 @@ export function createLogger(options: { level: string; pretty: boolean; destinat
   if (options.pretty) {
     return pino(
       base,
-      pretty({ colorize: true, sync: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', destination: options.destination ?? 1 }),
+      pretty({
+        colorize: true,
+        sync: true,
+        singleLine: true,
+        translateTime: 'HH:MM:ss.l',
+        ignore: 'pid,hostname',
+        destination: options.destination ?? 1,
+      }),
     );
   }
   return pino(base, pino.destination({ dest: options.destination ?? 1, sync: true }));

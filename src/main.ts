@@ -7,22 +7,22 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { IncubatorBench } from './bench/incubator-bench.js';
 import { deviceOptions } from './config/device-schema.js';
 import type { DeviceEntry, NodeConfig } from './config/schema.js';
 import { Controllers } from './control/controllers.js';
-import { IncubatorBench } from './bench/incubator-bench.js';
 import type { DeviceDefinition, SensorDefinition, SensorDriver, Timing } from './device-kit/index.js';
 import { EventHub, Hub, type Sample } from './events/event-hub.js';
 import type { Hal } from './hal/hal.js';
 import { createRealHal } from './hal/real/real-hal.js';
 import { createSimHal, type SimHal } from './hal/sim/sim-hal.js';
 import type { Logger } from './log.js';
-import { NodeClock } from './scheduler/clock.js';
-import { DeviceSampler } from './scheduler/device-sampler.js';
-import { PeriodicScheduler } from './scheduler/periodic-scheduler.js';
 import { Actuators } from './safety/actuators.js';
 import { Interlocks } from './safety/interlocks.js';
 import { Watchdog } from './safety/watchdog.js';
+import { NodeClock } from './scheduler/clock.js';
+import { DeviceSampler } from './scheduler/device-sampler.js';
+import { PeriodicScheduler } from './scheduler/periodic-scheduler.js';
 import { version } from './version.js';
 
 export interface NodeDeps {
@@ -79,6 +79,12 @@ export class BenchloopNode {
             pwm: config.hardware.pwm,
             gpioChipLabel: config.hardware.gpioChipLabel,
             sysfsRoot: config.hardware.sysfsRoot,
+            pigpioSampleRateUs: config.hardware.pigpioSampleRateUs,
+            ...(config.hardware.pwmPins
+              ? {
+                  pwmPins: Object.fromEntries(Object.entries(config.hardware.pwmPins).map(([pin, at]) => [Number(pin), at])),
+                }
+              : {}),
           });
     this.events.subscribe((event) => log.info({ event }, event.type));
   }
@@ -87,6 +93,15 @@ export class BenchloopNode {
     const definition = this.deps.definitions.find((d) => d.type === type);
     if (!definition) throw new Error(`no device type "${type}"`);
     return definition;
+  }
+
+  /**
+   * Loads the hardware libraries the config needs before anything else: pigpio's C
+   * library installs its own signal handlers when it starts, so it must start
+   * before ours are installed.
+   */
+  async preloadHardware(): Promise<void> {
+    if ('preload' in this.hal && typeof this.hal.preload === 'function') await this.hal.preload();
   }
 
   /** Opens every output at its safe value; the first hardware action of `run` and all of `benchloop safe`. */
@@ -106,7 +121,10 @@ export class BenchloopNode {
     let driver: SensorDriver;
     if (definition.transport === 'i2c') {
       const bus = await this.hal.i2c(entry.bus ?? 1);
-      driver = definition.create({ bus, address: entry.address ?? definition.addresses[0]!, timing }, options);
+      driver = definition.create(
+        { bus, address: entry.address ?? definition.addresses[0]!, timing },
+        options,
+      );
     } else if (definition.transport === '1-wire') {
       driver = definition.create({ bus: this.hal.oneWire(), romId: entry.romId!, timing }, options);
     } else {
@@ -125,7 +143,10 @@ export class BenchloopNode {
   async start(): Promise<void> {
     const log = this.deps.logger;
     await this.openActuatorsSafe();
-    log.info({ actuators: this.actuators.list().map((a) => `${a.id}=${a.value}`) }, 'actuators at their safe values');
+    log.info(
+      { actuators: this.actuators.list().map((a) => `${a.id}=${a.value}`) },
+      'actuators at their safe values',
+    );
     for (const entry of this.config.devices) this.scheduler.add((await this.createSensor(entry)).task());
 
     this.samples.subscribe((samples) => {
@@ -173,7 +194,13 @@ export class BenchloopNode {
       },
       drive: (pin: number, level: 0 | 1) => hal.gpio.drive(pin, level),
     };
-    this.bench = new IncubatorBench(sim.incubator, lines, [...hal.simulators.values()], () => performance.now(), sim.seed);
+    this.bench = new IncubatorBench(
+      sim.incubator,
+      lines,
+      [...hal.simulators.values()],
+      () => performance.now(),
+      sim.seed,
+    );
     this.bench.start();
   }
 
@@ -181,7 +208,8 @@ export class BenchloopNode {
     const wasSynced = this.clock.status.synced;
     const step = this.clock.refresh();
     if (step) this.events.emit('clock.stepped', { steppedMs: step.steppedMs });
-    if (this.clock.status.synced !== wasSynced) this.events.emit('clock.synced', { synced: this.clock.status.synced });
+    if (this.clock.status.synced !== wasSynced)
+      this.events.emit('clock.synced', { synced: this.clock.status.synced });
   }
 
   private every(ms: number, work: () => void): void {

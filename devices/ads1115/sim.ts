@@ -4,13 +4,7 @@
  * transfer function with clipping (§9.5.4). Not modelled: the comparator and
  * ALERT/RDY pin, input limits beyond the supply rails, noise and offset.
  */
-import {
-  type RegisterDump,
-  RegisterFile16,
-  type SimClock,
-  type SimI2cDevice,
-  type SimInputs,
-} from '../../src/device-kit/index.js';
+import { type RegisterDump, RegisterSim16, type SimClock, type SimInputs } from '../../src/device-kit/index.js';
 import {
   CONFIG_SETTINGS_MASK,
   type ConversionSettings,
@@ -24,8 +18,7 @@ import {
 
 const INPUT_NAMES = ['ain0V', 'ain1V', 'ain2V', 'ain3V'] as const;
 
-export class Ads1115Sim implements SimI2cDevice {
-  private readonly regs: RegisterFile16;
+export class Ads1115Sim extends RegisterSim16 {
   private readonly volts = [0, 0, 0, 0];
   /** Bits 14..0 of Config as last written; OS is status on read. */
   private settings: number = RESET.config & CONFIG_SETTINGS_MASK;
@@ -37,23 +30,12 @@ export class Ads1115Sim implements SimI2cDevice {
   private oscillatorError = 0;
 
   constructor(private readonly clock: SimClock) {
-    this.regs = new RegisterFile16(4, {
-      onRead: (register) => this.readRegister(register),
-      onWrite: (register, value) => this.writeRegister(register, value),
-    });
+    super(4);
     this.reset();
   }
 
-  write(data: Uint8Array): void {
-    this.regs.write(data);
-  }
-
-  read(length: number): Uint8Array {
-    return this.regs.read(length);
-  }
-
   /** Keys `ain0V`..`ain3V`: each input's voltage against GND. Other keys are ignored. */
-  setInputs(inputs: SimInputs): void {
+  override setInputs(inputs: SimInputs): void {
     INPUT_NAMES.forEach((name, pin) => {
       const value = inputs[name];
       if (value !== undefined) this.volts[pin] = value;
@@ -62,20 +44,16 @@ export class Ads1115Sim implements SimI2cDevice {
 
   /** Loads registers and freezes the conversion result; conversions still take their time. */
   loadDump(dump: RegisterDump): void {
-    this.regs.load(dump);
-    this.conversionCode = this.regs.words.get(Register.conversion) ?? RESET.conversion;
-    this.settings = (this.regs.words.get(Register.config) ?? RESET.config) & CONFIG_SETTINGS_MASK;
+    this.registers.load(dump);
+    this.conversionCode = this.registers.words.get(Register.conversion) ?? RESET.conversion;
+    this.settings = (this.registers.words.get(Register.config) ?? RESET.config) & CONFIG_SETTINGS_MASK;
     this.frozen = true;
-  }
-
-  registerImage(): { words: Map<number, number> } {
-    return { words: this.regs.smbusWords() };
   }
 
   /** Power-on state (§9.4.1); the general-call reset of §9.5.1.2 has the same effect. */
   reset(): void {
-    this.regs.words.set(Register.loThresh, RESET.loThresh);
-    this.regs.words.set(Register.hiThresh, RESET.hiThresh);
+    this.registers.words.set(Register.loThresh, RESET.loThresh);
+    this.registers.words.set(Register.hiThresh, RESET.hiThresh);
     this.settings = RESET.config & CONFIG_SETTINGS_MASK;
     this.conversionCode = RESET.conversion;
     this.pending = null;
@@ -92,7 +70,7 @@ export class Ads1115Sim implements SimI2cDevice {
     this.oscillatorError = fraction;
   }
 
-  private readRegister(register: number): number {
+  protected override readRegister(register: number): number {
     this.settle();
     switch (register) {
       case Register.conversion:
@@ -100,11 +78,11 @@ export class Ads1115Sim implements SimI2cDevice {
       case Register.config:
         return this.settings | (this.busy() ? 0 : 0x8000);
       default:
-        return this.regs.words.get(register) ?? 0;
+        return this.registers.words.get(register) ?? 0;
     }
   }
 
-  private writeRegister(register: number, value: number): void {
+  protected override writeRegister(register: number, value: number): void {
     // The conversion register is read-only; what RegisterFile16 stored for it is never read back.
     if (register !== Register.config) return;
     this.settle();

@@ -8,9 +8,8 @@
  */
 import {
   type RegisterDump,
-  RegisterFile16,
+  RegisterSim16,
   type SimClock,
-  type SimI2cDevice,
   type SimInputs,
   toUnsigned,
 } from '../../src/device-kit/index.js';
@@ -30,8 +29,7 @@ const ZERO: Results = { shunt: 0, bus: 0, current: 0, power: 0, overflow: false 
 
 const clamp = (value: number, min: number, max: number) => Math.max(min, Math.min(max, value));
 
-export class Ina219Sim implements SimI2cDevice {
-  private readonly regs: RegisterFile16;
+export class Ina219Sim extends RegisterSim16 {
   private currentA = 0;
   private busVoltageV = 0;
   private config = CONFIG_RESET;
@@ -46,40 +44,22 @@ export class Ina219Sim implements SimI2cDevice {
     private readonly clock: SimClock,
     private readonly board: { shuntOhms: number },
   ) {
-    this.regs = new RegisterFile16(6, {
-      onRead: (register) => this.readRegister(register),
-      onWrite: (register, value) => this.writeRegister(register, value),
-    });
+    super(6);
     this.reset();
   }
 
-  write(data: Uint8Array): void {
-    this.regs.write(data);
-  }
-
-  read(length: number): Uint8Array {
-    const out = this.regs.read(length);
-    // Reading the power register clears CNVR (§8.6.3.2); kept out of onRead so registerImage() has no side effect.
-    if (this.regs.pointer === Register.power) this.cnvrClearedAtMs = this.clock.nowMs();
-    return out;
-  }
-
   /** `currentA` through the shunt (positive from IN+ to IN−) and `busVoltageV` at IN− against GND. */
-  setInputs(inputs: SimInputs): void {
+  override setInputs(inputs: SimInputs): void {
     if (inputs.currentA !== undefined) this.currentA = inputs.currentA;
     if (inputs.busVoltageV !== undefined) this.busVoltageV = inputs.busVoltageV;
   }
 
   /** Loads registers and freezes the four measurement registers; config and calibration stay writable. */
   loadDump(dump: RegisterDump): void {
-    this.regs.load(dump);
-    this.config = this.regs.words.get(Register.config) ?? this.config;
-    this.calibration = (this.regs.words.get(Register.calibration) ?? this.calibration) & 0xfffe;
-    this.frozen = new Map(MEASUREMENT_REGISTERS.map((r) => [r, this.regs.words.get(r) ?? 0]));
-  }
-
-  registerImage(): { words: Map<number, number> } {
-    return { words: this.regs.smbusWords() };
+    this.registers.load(dump);
+    this.config = this.registers.words.get(Register.config) ?? this.config;
+    this.calibration = (this.registers.words.get(Register.calibration) ?? this.calibration) & 0xfffe;
+    this.frozen = new Map(MEASUREMENT_REGISTERS.map((r) => [r, this.registers.words.get(r) ?? 0]));
   }
 
   /** Power-on reset, as after a brown-out on VS; writing RST to config does the same (§8.6.2.1). */
@@ -91,7 +71,7 @@ export class Ina219Sim implements SimI2cDevice {
     this.cnvrClearedAtMs = this.modeWrittenAtMs;
   }
 
-  private readRegister(register: number): number {
+  protected override readRegister(register: number): number {
     if (register === Register.config) return this.config;
     if (register === Register.calibration) return this.calibration;
     const frozen = this.frozen?.get(register);
@@ -111,7 +91,12 @@ export class Ina219Sim implements SimI2cDevice {
     }
   }
 
-  private writeRegister(register: number, value: number): void {
+  protected override afterRead(register: number): void {
+    // Reading the power register clears CNVR (§8.6.3.2).
+    if (register === Register.power) this.cnvrClearedAtMs = this.clock.nowMs();
+  }
+
+  protected override writeRegister(register: number, value: number): void {
     if (register === Register.config) {
       if (value & 0x8000) {
         this.reset();

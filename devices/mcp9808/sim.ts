@@ -7,9 +7,8 @@
 import {
   parseDump,
   type RegisterDump,
-  RegisterFile16,
+  RegisterSim16,
   type SimClock,
-  type SimI2cDevice,
   type SimInputs,
   toSigned,
   toUnsigned,
@@ -30,11 +29,7 @@ const RANGE_C = { min: -40, max: 125 } as const;
 const LIMIT_BITS = 0x1ffc;
 const LOCK_BITS = Config.criticalLock | Config.windowLock;
 
-export class Mcp9808Sim implements SimI2cDevice {
-  private readonly regs = new RegisterFile16(Register.resolution + 1, {
-    onRead: (register) => this.peek(register),
-    onWrite: (register, value) => this.poke(register, value),
-  });
+export class Mcp9808Sim extends RegisterSim16 {
   private temperatureC = 25;
   /** TA<12:0> as a signed count of 0.0625 °C. */
   private code = 0;
@@ -56,31 +51,26 @@ export class Mcp9808Sim implements SimI2cDevice {
   private conversionsDone = 0;
 
   constructor(private readonly clock: SimClock) {
+    super(Register.resolution + 1);
     this.cycleStartMs = clock.nowMs();
   }
 
-  write(data: Uint8Array): void {
-    this.advance();
+  override write(data: Uint8Array): void {
     // The resolution register is one byte (§5.1.6): pointer + data is a two-byte write.
     if (data.length === 2 && data[0] === Register.resolution) {
-      this.regs.write(data.subarray(0, 1));
+      super.write(data.subarray(0, 1));
       this.setResolution(data[1]!);
       return;
     }
-    this.regs.write(data);
+    super.write(data);
   }
 
-  read(length: number): Uint8Array {
-    this.advance();
-    return this.regs.read(length);
-  }
-
-  setInputs(inputs: SimInputs): void {
+  override setInputs(inputs: SimInputs): void {
     const value = inputs.temperatureC;
     if (value === undefined) return;
     if (!Number.isFinite(value))
       throw new RangeError(`mcp9808 sim: temperatureC must be finite, not ${value}`);
-    this.advance();
+    this.elapse();
     this.temperatureC = value;
   }
 
@@ -103,19 +93,13 @@ export class Mcp9808Sim implements SimI2cDevice {
     this.frozen = true;
   }
 
-  /** SMBus words for i2c-stub; register 08h's byte is the word's low byte, where an SMBus byte read finds it. */
-  registerImage(): { words: Map<number, number> } {
-    this.advance();
-    return { words: this.regs.smbusWords() };
-  }
-
   /** Fault: another chip answering. `device` is the Device ID byte (upper byte of 07h). */
   setIds(manufacturer: number, device: number): void {
     this.manufacturer = manufacturer & 0xffff;
     this.device = (device & 0xff) << 8;
   }
 
-  private peek(register: number): number {
+  protected override readRegister(register: number): number {
     switch (register) {
       case Register.config:
         return this.config;
@@ -130,7 +114,8 @@ export class Mcp9808Sim implements SimI2cDevice {
       case Register.deviceId:
         return this.device;
       case Register.resolution:
-        // An 8-bit register: a read returns this byte first (the high byte of the 16-bit view).
+        // An 8-bit register: a read returns this byte first (the high byte of the 16-bit view),
+        // so the i2c-stub image has it in the word's low byte, where an SMBus byte read finds it.
         return this.resolution << 8;
       default:
         return 0;
@@ -138,7 +123,7 @@ export class Mcp9808Sim implements SimI2cDevice {
   }
 
   /** Three-byte writes: the read-only registers ignore them, and locked limits too (§5.1.1). */
-  private poke(register: number, value: number): void {
+  protected override writeRegister(register: number, value: number): void {
     if (register === Register.config) this.setConfig(value);
     else if (register === Register.resolution) this.setResolution(value >> 8);
     else if (this.limits.has(register) && !this.isLocked(register))
@@ -176,7 +161,7 @@ export class Mcp9808Sim implements SimI2cDevice {
     this.conversionsDone = 0;
   }
 
-  private advance(): void {
+  protected override elapse(): void {
     if (this.config & Config.shutdown) return;
     const done = Math.floor((this.clock.nowMs() - this.cycleStartMs) / CONVERSION_MS[this.resolution]!);
     if (done <= this.conversionsDone) return;

@@ -5,11 +5,10 @@
  * Time is evaluated lazily: every transfer first completes the conversions due by now.
  */
 import {
-  parseDump,
+  dumpWords,
   type RegisterDump,
-  RegisterFile16,
+  RegisterSim16,
   type SimClock,
-  type SimI2cDevice,
   type SimInputs,
   toSigned,
   toUnsigned,
@@ -31,11 +30,7 @@ const STATUS_BITS = Config.highAlert | Config.lowAlert | Config.dataReady;
 /** EEPROM_UL: only EUN (bit 15) is writable; EEPROM programming itself is not simulated. */
 const EEPROM_UNLOCK_WRITABLE = 0x8000;
 
-export class Tmp117Sim implements SimI2cDevice {
-  private readonly regs = new RegisterFile16(16, {
-    onRead: (register) => this.peek(register),
-    onWrite: (register, value) => this.poke(register, value),
-  });
+export class Tmp117Sim extends RegisterSim16 {
   private temperatureC = 25;
   private deviceId = 0x0117;
   private config: number = Config.reset;
@@ -49,44 +44,25 @@ export class Tmp117Sim implements SimI2cDevice {
   private oneShotDoneAtMs: number | undefined;
 
   constructor(private readonly clock: SimClock) {
-    this.regs.words.set(Register.eeprom1, 0);
-    this.regs.words.set(Register.eeprom2, 0);
-    this.regs.words.set(Register.eeprom3, 0);
+    super(16);
+    this.registers.words.set(Register.eeprom1, 0);
+    this.registers.words.set(Register.eeprom2, 0);
+    this.registers.words.set(Register.eeprom3, 0);
     this.reset();
   }
 
-  write(data: Uint8Array): void {
-    this.advance();
-    this.regs.write(data);
-  }
-
-  read(length: number): Uint8Array {
-    this.advance();
-    const out = this.regs.read(length);
-    this.afterRead(this.regs.pointer);
-    return out;
-  }
-
-  setInputs(inputs: SimInputs): void {
+  override setInputs(inputs: SimInputs): void {
     const value = inputs.temperatureC;
     if (value === undefined) return;
     if (!Number.isFinite(value))
       throw new RangeError(`tmp117 sim: temperatureC must be finite, not ${value}`);
-    this.advance();
+    this.elapse();
     this.temperatureC = value;
   }
 
   loadDump(dump: RegisterDump): void {
-    for (const { start, bytes } of parseDump(dump)) {
-      for (let i = 0; i + 1 < bytes.length; i += 2)
-        this.load(start + i / 2, (bytes[i]! << 8) | bytes[i + 1]!);
-    }
+    for (const [register, word] of dumpWords(dump)) this.load(register, word);
     this.frozen = true;
-  }
-
-  registerImage(): { words: Map<number, number> } {
-    this.advance();
-    return { words: this.regs.smbusWords() };
   }
 
   /** Fault: another chip, or a TMP117 with a different die revision in bits 15:12. */
@@ -96,27 +72,27 @@ export class Tmp117Sim implements SimI2cDevice {
 
   /** Fault: conversions never complete, so Data_Ready never sets. Released, timing restarts now. */
   stickConversion(on: boolean): void {
-    this.advance();
+    this.elapse();
     if (this.stuck && !on) this.restartTiming();
     this.stuck = on;
   }
 
-  private peek(register: number): number {
+  protected override readRegister(register: number): number {
     switch (register) {
       case Register.temperature:
         return this.result;
       case Register.configuration:
         return this.config | this.status;
       case Register.eepromUnlock:
-        return (this.regs.words.get(register) ?? 0) & EEPROM_UNLOCK_WRITABLE;
+        return (this.registers.words.get(register) ?? 0) & EEPROM_UNLOCK_WRITABLE;
       case Register.deviceId:
         return this.deviceId;
       default:
-        return this.regs.words.get(register) ?? 0;
+        return this.registers.words.get(register) ?? 0;
     }
   }
 
-  private poke(register: number, value: number): void {
+  protected override writeRegister(register: number, value: number): void {
     if (register !== Register.configuration) return;
     if (value & Config.softReset) {
       this.reset();
@@ -141,11 +117,11 @@ export class Tmp117Sim implements SimI2cDevice {
       this.config = word & Config.writable;
       this.status = word & STATUS_BITS;
       this.restartTiming();
-    } else this.regs.words.set(register, word);
+    } else this.registers.words.set(register, word);
   }
 
   /** §7.6.1.2: a configuration read clears Data_Ready and, in alert mode, the alert flags; a result read clears Data_Ready. */
-  private afterRead(register: number): void {
+  protected override afterRead(register: number): void {
     if (register === Register.temperature) this.status &= ~Config.dataReady;
     if (register !== Register.configuration) return;
     const cleared = this.config & Config.therm ? Config.dataReady : STATUS_BITS;
@@ -157,10 +133,10 @@ export class Tmp117Sim implements SimI2cDevice {
     this.config = Config.reset;
     this.status = 0;
     this.result = POWER_ON_RESULT;
-    this.regs.words.set(Register.highLimit, 0x6000);
-    this.regs.words.set(Register.lowLimit, 0x8000);
-    this.regs.words.set(Register.eepromUnlock, 0);
-    this.regs.words.set(Register.temperatureOffset, 0);
+    this.registers.words.set(Register.highLimit, 0x6000);
+    this.registers.words.set(Register.lowLimit, 0x8000);
+    this.registers.words.set(Register.eepromUnlock, 0);
+    this.registers.words.set(Register.temperatureOffset, 0);
     this.restartTiming();
   }
 
@@ -172,7 +148,7 @@ export class Tmp117Sim implements SimI2cDevice {
       modeOf(this.config) === 'one-shot' ? this.cycleStartMs + activeMs(averagingCode) : undefined;
   }
 
-  private advance(): void {
+  protected override elapse(): void {
     if (this.stuck) return;
     const now = this.clock.nowMs();
     const { mode, cycleCode, averagingCode } = decodeConfiguration(this.config);
@@ -194,13 +170,13 @@ export class Tmp117Sim implements SimI2cDevice {
   private completeConversion(): void {
     if (!this.frozen) {
       const clamped = Math.min(RANGE_C.max, Math.max(RANGE_C.min, this.temperatureC));
-      const offset = toSigned(this.regs.words.get(Register.temperatureOffset) ?? 0, 16);
+      const offset = toSigned(this.registers.words.get(Register.temperatureOffset) ?? 0, 16);
       const code = Math.round(clamped / LSB_C) + offset;
       this.result = toUnsigned(Math.min(0x7fff, Math.max(-0x8000, code)), 16);
     }
     const t = toSigned(this.result, 16);
-    const high = toSigned(this.regs.words.get(Register.highLimit) ?? 0, 16);
-    const low = toSigned(this.regs.words.get(Register.lowLimit) ?? 0, 16);
+    const high = toSigned(this.registers.words.get(Register.highLimit) ?? 0, 16);
+    const low = toSigned(this.registers.words.get(Register.lowLimit) ?? 0, 16);
     this.status |= Config.dataReady;
     if (this.config & Config.therm) {
       // §7.4.4.2: HIGH_Alert with hysteresis down to TLow; LOW_Alert stays 0.

@@ -29,7 +29,9 @@ program
   .option('--pretty', 'human-readable logs (default on a terminal)')
   .option('--no-pretty', 'JSON logs')
   .option('--summary-every <seconds>', 'log a one-line summary this often (0: never)', seconds, 5)
-  .action((o) => runCommand({ config: o.config, dataDir: o.dataDir, pretty: o.pretty, summaryEveryS: o.summaryEvery }));
+  .action((o) =>
+    runCommand({ config: o.config, dataDir: o.dataDir, pretty: o.pretty, summaryEveryS: o.summaryEvery }),
+  );
 
 program
   .command('read')
@@ -53,7 +55,10 @@ program
 program
   .command('scan')
   .description('probe an I2C bus like i2cdetect and identify known chips')
-  .requiredOption('-c, --config <file>', 'node configuration (YAML): its hardware backend and, on the simulation, its bench')
+  .requiredOption(
+    '-c, --config <file>',
+    'node configuration (YAML): its hardware backend and, on the simulation, its bench',
+  )
   .option('--bus <n>', 'I2C bus number', (t) => Number.parseInt(t, 10), 1)
   .action((o) => scanCommand(o.config, o.bus));
 

@@ -19,8 +19,17 @@ export interface RunOptions {
 
 export async function runCommand(options: RunOptions): Promise<void> {
   const { config, file } = loadConfigOrExit(options.config, options.dataDir);
-  const logger = createLogger({ level: config.log.level, pretty: options.pretty ?? process.stdout.isTTY === true });
+  const logger = createLogger({
+    level: config.log.level,
+    pretty: options.pretty ?? process.stdout.isTTY === true,
+  });
   const node = new BenchloopNode(config, { definitions: deviceDefinitions, logger });
+  try {
+    await node.preloadHardware();
+  } catch (error) {
+    logger.fatal({ err: error }, `hardware unavailable: ${(error as Error).message}`);
+    process.exit(ExitCode.unavailable);
+  }
   installExitHandlers(node, logger);
   try {
     await node.start();
@@ -34,7 +43,9 @@ export async function runCommand(options: RunOptions): Promise<void> {
     `benchloop running node ${config.node.site}/${config.node.id}`,
   );
   if (config.hardware.backend === 'sim') {
-    logger.info(`simulated bench: ${config.hardware.sim.bench}; simulated GPIO lines are files in ${config.dataDir}/sim/gpio`);
+    logger.info(
+      `simulated bench: ${config.hardware.sim.bench}; simulated GPIO lines are files in ${config.dataDir}/sim/gpio`,
+    );
   }
   if (options.summaryEveryS > 0) {
     const timer = setInterval(() => logger.info(summarise(node)), options.summaryEveryS * 1000);
@@ -45,11 +56,15 @@ export async function runCommand(options: RunOptions): Promise<void> {
 /** One line a technician can read: every channel's latest value, the outputs, tripped interlocks. */
 function summarise(node: BenchloopNode): string {
   const status = node.status();
-  const units = new Map(node.describe().devices.flatMap((d) => d.channels.map((c) => [`${d.id}/${c.id}`, c.unit])));
+  const units = new Map(
+    node.describe().devices.flatMap((d) => d.channels.map((c) => [`${d.id}/${c.id}`, c.unit])),
+  );
   const parts = [...node.latest.entries()].map(([ref, s]) =>
     s.v === null ? `${ref} BAD (${s.e})` : `${ref} ${Number(s.v.toFixed(2))} ${units.get(ref) ?? ''}`.trim(),
   );
-  const outputs = status.actuators.map((a) => `${a.id}=${Number(a.value.toFixed(3))}${a.heldBy ? ' (held)' : ''}`);
+  const outputs = status.actuators.map(
+    (a) => `${a.id}=${Number(a.value.toFixed(3))}${a.heldBy ? ' (held)' : ''}`,
+  );
   const tripped = status.interlocks.filter((i) => i.tripped).map((i) => i.id);
   const bench = status.bench ? ` | simulated door ${status.bench.doorOpen ? 'OPEN' : 'shut'}` : '';
   return `${parts.join(', ')} | ${outputs.join(' ')} | interlocks tripped: ${tripped.join(', ') || 'none'}${bench}`;

@@ -9,7 +9,10 @@ export async function safeCommand(file: string): Promise<void> {
   const logger = createLogger({ level: 'info', pretty: false, destination: 2 });
   const node = new BenchloopNode(config, { definitions: deviceDefinitions, logger });
   await node.openActuatorsSafe();
-  const summary = node.actuators.list().map((a) => `${a.id}=${a.value}`).join(' ');
+  const summary = node.actuators
+    .list()
+    .map((a) => `${a.id}=${a.value}`)
+    .join(' ');
   await node.stop('benchloop safe');
   process.stdout.write(`actuators at their safe values: ${summary || '(none configured)'}\n`);
 }

@@ -27,10 +27,16 @@ export function describeIssue(issue: Issue, schema: z.ZodType, data: unknown): D
       }));
     }
     case 'invalid_type':
-      if (value === undefined) return [{ path, message: `missing; expected ${expectedText(issue.expected)}` }];
+      if (value === undefined)
+        return [{ path, message: `missing; expected ${expectedText(issue.expected)}` }];
       return [{ path, message: `found ${found}; expected ${expectedText(issue.expected)}` }];
     case 'invalid_value':
-      return [{ path, message: `found ${found}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
+      return [
+        {
+          path,
+          message: `found ${found}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        },
+      ];
     case 'invalid_union': {
       if ('discriminator' in issue && issue.discriminator) {
         const options = (issue as { options?: unknown[] }).options ?? [];
@@ -54,7 +60,13 @@ export function describeIssue(issue: Issue, schema: z.ZodType, data: unknown): D
 }
 
 function expectedText(expected: string): string {
-  return expected === 'int' ? 'a whole number' : expected === 'object' ? 'a mapping' : expected === 'array' ? 'a list' : `a ${expected}`;
+  return expected === 'int'
+    ? 'a whole number'
+    : expected === 'object'
+      ? 'a mapping'
+      : expected === 'array'
+        ? 'a list'
+        : `a ${expected}`;
 }
 
 function unionAlternatives(issue: Issue & { code: 'invalid_union' }): string {
@@ -94,7 +106,8 @@ function allowedKeys(schema: z.ZodType, data: unknown, path: readonly PropertyKe
     if (i === path.length) break;
     const step = path[i]!;
     const def = (current as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[step] : undefined;
+    value =
+      value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[step] : undefined;
     if (current instanceof z.ZodObject) current = current.shape[String(step)] as z.ZodType | undefined;
     else if (def.type === 'array') current = def.element as z.ZodType;
     else if (def.type === 'record') current = def.valueType as z.ZodType;
@@ -107,7 +120,12 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
   let current = schema;
   for (;;) {
     const def = (current as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'readonly') {
+    if (
+      def.type === 'optional' ||
+      def.type === 'default' ||
+      def.type === 'nullable' ||
+      def.type === 'readonly'
+    ) {
       current = def.innerType as z.ZodType;
     } else if (def.type === 'pipe') current = def.in as z.ZodType;
     else if (def.type === 'union') {
@@ -117,7 +135,8 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
       const objects = options.filter((o): o is z.ZodObject => o instanceof z.ZodObject);
       const match = discriminator
         ? objects.find((o) => {
-            const literal = (o.shape[discriminator] as unknown as { _zod: { def: { values?: unknown[] } } })?._zod.def;
+            const literal = (o.shape[discriminator] as unknown as { _zod: { def: { values?: unknown[] } } })
+              ?._zod.def;
             return literal?.values?.includes(record[discriminator]);
           })
         : objects.find((o) => Object.keys(record).some((k) => k in o.shape));

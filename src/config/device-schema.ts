@@ -19,7 +19,9 @@ const transportKeys = {
     bus: z.number().int().min(0).max(255).default(1),
     address: z.number().int().min(0x03).max(0x77).optional(),
   },
-  '1-wire': { romId: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{12}$/, { error: 'a 1-Wire ROM id like 28-0316a2791cff' }) },
+  '1-wire': {
+    romId: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{12}$/, { error: 'a 1-Wire ROM id like 28-0316a2791cff' }),
+  },
   gpio: { pin: z.number().int().min(0).max(63) },
 } as const;
 
@@ -33,11 +35,22 @@ export const envelopeSchema = z.strictObject({
   safe: z.number(),
 });
 
-export const commonKeyNames = new Set(['id', 'type', 'periodMs', 'channels', 'bus', 'address', 'romId', 'pin', 'envelope']);
+export const commonKeyNames = new Set([
+  'id',
+  'type',
+  'periodMs',
+  'channels',
+  'bus',
+  'address',
+  'romId',
+  'pin',
+  'envelope',
+]);
 
 function optionsShape(definition: DeviceDefinition): z.ZodRawShape {
   const options = definition.options as unknown as z.ZodObject;
-  if (!(options instanceof z.ZodObject)) throw new Error(`device ${definition.type}: options must be a zod object`);
+  if (!(options instanceof z.ZodObject))
+    throw new Error(`device ${definition.type}: options must be a zod object`);
   return options.shape;
 }
 

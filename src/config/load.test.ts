@@ -99,7 +99,9 @@ describe('config validation', () => {
     const text = `${base}interlocks:\n  - id: hot\n    when: { channel: chamber/temp, above: 40 }\n    force: { heatr: 0 }\n`;
     const found = problems(text);
     expect(found.map((p) => p.path)).toEqual(['interlocks[0].when.channel', 'interlocks[0].force.heatr']);
-    expect(found[0]!.message).toMatch(/device "chamber" has no channel "temp"; its channels: temperature, pressure, humidity/);
+    expect(found[0]!.message).toMatch(
+      /device "chamber" has no channel "temp"; its channels: temperature, pressure, humidity/,
+    );
     expect(found[1]!.message).toBe('no actuator "heatr"; actuators: heater');
     expect(found[1]!.line).toBe(22);
   });
@@ -107,7 +109,10 @@ describe('config validation', () => {
   it('rejects a safe value outside the envelope and duplicate ids and pins', () => {
     const text = base
       .replace('safe: 0 }', 'safe: 2 }')
-      .replace('  - id: door\n    type: gpio-input\n    pin: 17', '  - id: chamber\n    type: gpio-input\n    pin: 18');
+      .replace(
+        '  - id: door\n    type: gpio-input\n    pin: 17',
+        '  - id: chamber\n    type: gpio-input\n    pin: 18',
+      );
     const found = problems(text);
     expect(found.map((p) => `${p.line}:${p.path}`)).toEqual([
       '11:devices[1].id',
@@ -118,7 +123,10 @@ describe('config validation', () => {
   });
 
   it('reports every problem at once, in file order', () => {
-    const text = base.replace('backend: sim', 'backend: x').replace('periodMs: 1000', 'periodMs: -1').replace('pin: 18', 'pin: 99');
+    const text = base
+      .replace('backend: sim', 'backend: x')
+      .replace('periodMs: 1000', 'periodMs: -1')
+      .replace('pin: 18', 'pin: 99');
     const found = problems(text);
     expect(found.map((p) => p.path)).toEqual(['hardware.backend', 'devices[0].periodMs', 'actuators[0].pin']);
   });
@@ -127,6 +135,13 @@ describe('config validation', () => {
     const [p] = problems(base.replace('    periodMs: 1000', '    oversampling: { temperature: 3 }'));
     expect(p!.path).toBe('devices[0].oversampling.temperature');
     expect(p!.line).toBe(10);
+  });
+
+  it("runs a device's own rules across its options (INA219: the shunt range must hold the maximum current)", () => {
+    const text = base.replace('  - id: door\n', '  - id: power\n    type: ina219\n    address: 0x40\n    shuntOhms: 0.1\n    maxCurrentA: 10\n  - id: door\n');
+    const [p] = problems(text);
+    expect(p).toMatchObject({ path: 'devices[1]', line: 11 });
+    expect(p!.message).toMatch(/shunt|current/i);
   });
 
   it('resolves a relative dataDir against the config file', () => {

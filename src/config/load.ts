@@ -41,14 +41,20 @@ export function loadConfigFile(file: string, definitions: readonly DeviceDefinit
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError([{ file, line: 1, column: 1, path: '', message: `cannot read: ${(error as Error).message}` }]);
+    throw new ConfigError([
+      { file, line: 1, column: 1, path: '', message: `cannot read: ${(error as Error).message}` },
+    ]);
   }
   const config = parseConfig(text, file, definitions);
   if (!isAbsolute(config.dataDir)) config.dataDir = resolve(dirname(file), config.dataDir);
   return { config, file, text };
 }
 
-export function parseConfig(text: string, file: string, definitions: readonly DeviceDefinition[]): NodeConfig {
+export function parseConfig(
+  text: string,
+  file: string,
+  definitions: readonly DeviceDefinition[],
+): NodeConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const at = (offset: number) => {
@@ -57,7 +63,12 @@ export function parseConfig(text: string, file: string, definitions: readonly De
   };
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({ file, ...at(e.pos[0]), path: '', message: `YAML: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({
+        file,
+        ...at(e.pos[0]),
+        path: '',
+        message: `YAML: ${e.message.split('\n')[0]}`,
+      })),
     );
   }
   const data: unknown = doc.toJS() ?? {};
@@ -65,7 +76,12 @@ export function parseConfig(text: string, file: string, definitions: readonly De
   const result = schema.safeParse(data);
   const locate = (issue: PathIssue, key?: string): ConfigProblem => {
     const found = nodeAt(doc.contents, issue.path, key);
-    return { file, ...at(found.offset), path: formatPath(key ? [...issue.path, key] : issue.path), message: issue.message };
+    return {
+      file,
+      ...at(found.offset),
+      path: formatPath(key ? [...issue.path, key] : issue.path),
+      message: issue.message,
+    };
   };
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue) =>
@@ -84,7 +100,9 @@ function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
 }
 
 /** The deepest node on the path that exists (a missing key points at its parent); for an unknown key, the key itself. */
@@ -96,7 +114,10 @@ function nodeAt(root: unknown, path: readonly PropertyKey[], key?: string): { of
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(step));
       if (!pair) break;
       const keyNode = pair.key as Node;
-      offset = (step === key ? keyNode.range?.[0] : ((pair.value as Node | null)?.range?.[0] ?? keyNode.range?.[0])) ?? offset;
+      offset =
+        (step === key
+          ? keyNode.range?.[0]
+          : ((pair.value as Node | null)?.range?.[0] ?? keyNode.range?.[0])) ?? offset;
       node = pair.value as Node | null;
     } else if (isSeq(node) && typeof step === 'number') {
       const item = node.items[step] as Node | undefined;

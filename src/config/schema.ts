@@ -31,10 +31,12 @@ const incubatorSchema = z.strictObject({
   heaterPin: z.number().int().min(0).max(63).default(18),
   doorPin: z.number().int().min(0).max(63).default(17),
   /** Demo door openings: every `everyS` seconds for `openS` seconds (0: never). */
-  doorCycle: z.strictObject({ everyS: z.number().min(0).default(0), openS: z.number().min(0).default(20) }).default({
-    everyS: 0,
-    openS: 20,
-  }),
+  doorCycle: z
+    .strictObject({ everyS: z.number().min(0).default(0), openS: z.number().min(0).default(20) })
+    .default({
+      everyS: 0,
+      openS: 20,
+    }),
   humidityPct: z.number().min(0).max(100).default(45),
   pressurePa: z.number().positive().default(101_325),
 });
@@ -48,6 +50,15 @@ const hardwareSchema = z.strictObject({
   /** Label of the gpiochip that carries the header's pins, when not a known Raspberry Pi chip. */
   gpioChipLabel: z.string().optional(),
   sysfsRoot: z.string().default('/sys'),
+  /** Where a pin's hardware PWM lives when the built-in Raspberry Pi table does not say: BCM pin → pwmchip (device name, sysfs path part or pwmchipN) and channel. */
+  pwmPins: z
+    .record(
+      z.string().regex(/^\d+$/, { error: 'a BCM pin number' }),
+      z.strictObject({ chip: z.string().min(1), channel: z.number().int().min(0) }),
+    )
+    .optional(),
+  /** pigpio's sampling period, which bounds its edge timing resolution (pigpio gpioCfgClock). */
+  pigpioSampleRateUs: z.union([1, 2, 4, 5, 8, 10].map((n) => z.literal(n))).default(5),
   sim: z
     .strictObject({
       bench: z.enum(['incubator', 'none']).default('incubator'),

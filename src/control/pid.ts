@@ -44,12 +44,7 @@ export function pidStep(
 }
 
 /** On below the band, off above it, unchanged inside (the hysteresis of a thermostat). */
-export function onOffStep(
-  setpoint: number,
-  band: number,
-  input: number,
-  currentlyOn: boolean,
-): boolean {
+export function onOffStep(setpoint: number, band: number, input: number, currentlyOn: boolean): boolean {
   if (input < setpoint - band / 2) return true;
   if (input > setpoint + band / 2) return false;
   return currentlyOn;

@@ -31,7 +31,8 @@ export function toUnsigned(value: number, bits: number): number {
 
 /**
  * SMBus words travel low byte first, while most 16-bit sensor registers send their
- * most significant byte first; drivers of such chips swap after readWord/before writeWord.
+ * most significant byte first: readRegister16/writeRegister16 swap for drivers, and
+ * simulators and tests swap to show such registers as SMBus sees them.
  */
 export function swap16(word: number): number {
   return ((word & 0xff) << 8) | ((word >> 8) & 0xff);

@@ -3,6 +3,7 @@
  * `i2c-bus`'s PromisifiedBus that drivers call, with the same names and arguments,
  * so one driver runs unchanged on the real bus, on i2c-stub and on the simulation.
  */
+import { hex } from './bits.js';
 
 export interface I2cBus {
   readonly busNumber: number;
@@ -26,12 +27,21 @@ export interface I2cBus {
   /** Plain I2C read transfer (no command byte). */
   i2cRead(address: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
   /** Plain I2C write transfer (no command byte). */
-  i2cWrite(address: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }>;
+  i2cWrite(
+    address: number,
+    length: number,
+    buffer: Buffer,
+  ): Promise<{ bytesWritten: number; buffer: Buffer }>;
   receiveByte(address: number): Promise<number>;
   sendByte(address: number, byte: number): Promise<void>;
   /** Addresses that acknowledge, probed the way i2cdetect does by default (quick write, or read byte for EEPROM ranges). */
   scan(startAddress?: number, endAddress?: number): Promise<number[]>;
   close(): Promise<void>;
+}
+
+/** Where a chip sits, as drivers' messages name it: `i2c-1 0x48`. */
+export function i2cLocation(bus: I2cBus, address: number): string {
+  return `i2c-${bus.busNumber} ${hex(address)}`;
 }
 
 export type Level = 0 | 1;
@@ -56,7 +66,9 @@ export interface DigitalInput {
  * loop is stalled: a plain file write (sysfs `value`/`duty_cycle`, or the simulated
  * line's file), or nothing when the backend cannot be driven from another thread.
  */
-export type ForcedWrite = { kind: 'file'; path: string; data: string } | { kind: 'unsupported'; reason: string };
+export type ForcedWrite =
+  | { kind: 'file'; path: string; data: string }
+  | { kind: 'unsupported'; reason: string };
 
 export interface DigitalOutput {
   write(level: Level): Promise<void>;

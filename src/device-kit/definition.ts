@@ -100,7 +100,8 @@ export type DeviceDefinition = SensorDefinition | GpioActuatorDefinition;
 
 /** Helpers that keep each folder's option type while the registry holds them side by side. */
 export const defineI2cSensor = <O>(d: I2cSensorDefinition<O>) => d as unknown as I2cSensorDefinition;
-export const defineOneWireSensor = <O>(d: OneWireSensorDefinition<O>) => d as unknown as OneWireSensorDefinition;
+export const defineOneWireSensor = <O>(d: OneWireSensorDefinition<O>) =>
+  d as unknown as OneWireSensorDefinition;
 export const defineGpioSensor = <O>(d: GpioSensorDefinition<O>) => d as unknown as GpioSensorDefinition;
 export const defineGpioActuator = <O>(d: GpioActuatorDefinition<O>) => d as unknown as GpioActuatorDefinition;
 

@@ -4,5 +4,8 @@ export * from './bits.js';
 export * from './bus.js';
 export * from './crc.js';
 export * from './definition.js';
+export * from './identity.js';
+export * from './poll.js';
+export * from './registers.js';
 export * from './sim.js';
 export * from './units.js';

@@ -3,6 +3,7 @@
  * transfer level as the real chip does, plus the knobs a bench or a test turns
  * (physical inputs, faults). Register-file helpers cover the two common shapes.
  */
+import { swap16 } from './bits.js';
 import { busError } from './bus.js';
 
 export interface SimClock {
@@ -134,18 +135,73 @@ export class RegisterFile16 {
   }
 
   load(dump: RegisterDump): void {
-    for (const { start, bytes } of parseDump(dump)) {
-      for (let i = 0; i + 1 < bytes.length; i += 2) this.words.set(start + i / 2, (bytes[i]! << 8) | bytes[i + 1]!);
-    }
+    for (const [register, word] of dumpWords(dump)) this.words.set(register, word);
   }
 
   /** The registers as SMBus words (low byte first on the wire), for i2c-stub. */
   smbusWords(): Map<number, number> {
     const words = new Map<number, number>();
     for (let r = 0; r < this.registerCount; r++) {
-      const word = this.hooks.onRead ? this.hooks.onRead(r) : (this.words.get(r) ?? 0);
-      words.set(r, ((word & 0xff) << 8) | (word >> 8));
+      words.set(r, swap16(this.hooks.onRead ? this.hooks.onRead(r) : (this.words.get(r) ?? 0)));
     }
     return words;
   }
+}
+
+/** A dump of 16-bit registers, two bytes each, most significant first: [register, word] pairs. */
+export function dumpWords(dump: RegisterDump): Array<[register: number, word: number]> {
+  return parseDump(dump).flatMap(({ start, bytes }) =>
+    Array.from({ length: bytes.length >> 1 }, (_, i): [number, number] => [
+      start + i,
+      (bytes[2 * i]! << 8) | bytes[2 * i + 1]!,
+    ]),
+  );
+}
+
+/**
+ * A chip of 16-bit registers behind a pointer, as TI and Microchip sensors are: the
+ * transfers, the pointer and the i2c-stub image are handled here; a chip says what its
+ * registers read and what writes to them do, and brings its conversions up to the
+ * clock before each transfer.
+ */
+export abstract class RegisterSim16 implements SimI2cDevice {
+  protected readonly registers: RegisterFile16;
+
+  constructor(registerCount: number) {
+    this.registers = new RegisterFile16(registerCount, {
+      onRead: (register) => this.readRegister(register),
+      onWrite: (register, value) => this.writeRegister(register, value),
+    });
+  }
+
+  write(data: Uint8Array): void {
+    this.elapse();
+    this.registers.write(data);
+  }
+
+  read(length: number): Uint8Array {
+    this.elapse();
+    const out = this.registers.read(length);
+    this.afterRead(this.registers.pointer);
+    return out;
+  }
+
+  registerImage(): { words: Map<number, number> } {
+    this.elapse();
+    return { words: this.registers.smbusWords() };
+  }
+
+  abstract setInputs(inputs: SimInputs): void;
+
+  /** The register's value as a read transfer sends it; no side effects, as registerImage() reads through it too. */
+  protected abstract readRegister(register: number): number;
+
+  /** A three-byte write transfer's effect; read-only registers ignore it. */
+  protected abstract writeRegister(register: number, value: number): void;
+
+  /** Completes what the clock has moved past; chips whose state depends on time only at reads need nothing here. */
+  protected elapse(): void {}
+
+  /** Effects of a read transfer on the chip, such as status flags that clear when read. */
+  protected afterRead(_register: number): void {}
 }

@@ -11,7 +11,10 @@ export interface ScanResult {
   types: string[];
 }
 
-export async function identifyChips(bus: I2cBus, definitions: readonly DeviceDefinition[]): Promise<ScanResult[]> {
+export async function identifyChips(
+  bus: I2cBus,
+  definitions: readonly DeviceDefinition[],
+): Promise<ScanResult[]> {
   const results: ScanResult[] = [];
   for (const address of await bus.scan()) {
     const types: string[] = [];

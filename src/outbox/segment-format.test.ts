@@ -35,7 +35,11 @@ describe('crc32', () => {
 describe('frames', () => {
   it('round-trip messages (large seqs, UTF-8) and acks', () => {
     const big = { ...message(2 ** 40 + 3), createdAt: 2 ** 45 };
-    const data = Buffer.concat([encodeMessage(big), encodeAck('events', 2 ** 33), encodeMessage(message(7, 'events'))]);
+    const data = Buffer.concat([
+      encodeMessage(big),
+      encodeAck('events', 2 ** 33),
+      encodeMessage(message(7, 'events')),
+    ]);
     const { frames, damage } = decodeSegment(data);
     expect(damage).toEqual([]);
     expect(frames.map((f) => [f.kind, f.stream, f.seq])).toEqual([
@@ -83,13 +87,18 @@ describe('recovery plan', () => {
   it('truncates a torn tail without reporting it, and lets its seq be reused', () => {
     const data = Buffer.concat([encodeMessage(message(1)), encodeMessage(message(2)).subarray(0, 20)]);
     const plan = planRecovery([segment(1, data)], { telemetry: 0, events: 0 });
-    expect(plan.segments[0]!.repair).toMatchObject({ kind: 'truncate', size: encodeMessage(message(1)).length });
+    expect(plan.segments[0]!.repair).toMatchObject({
+      kind: 'truncate',
+      size: encodeMessage(message(1)).length,
+    });
     expect(plan.dropped).toEqual([]);
     expect(plan.lastSeq.telemetry).toBe(1);
   });
 
   it('rewrites around corruption and reports exactly the seqs lost in it, per stream', () => {
-    const parts = [message(1), message(1, 'events'), message(2), message(2, 'events'), message(3)].map(encodeMessage);
+    const parts = [message(1), message(1, 'events'), message(2), message(2, 'events'), message(3)].map(
+      encodeMessage,
+    );
     const first = Buffer.concat(parts);
     first[parts[0]!.length + parts[1]!.length + FRAME_HEADER_BYTES + 3]! ^= 1; // telemetry 2
     const second = Buffer.concat([encodeAck('telemetry', 1), encodeMessage(message(3, 'events'))]);

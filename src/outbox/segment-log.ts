@@ -103,10 +103,19 @@ export class SegmentLogStore implements OutboxStore {
       .filter((id): id is string => id !== undefined)
       .map(Number)
       .sort((a, b) => a - b);
-    // Decoded one at a time and kept as frame positions only: a large backlog never sits in memory.
+    // Decoded one at a time through one reused buffer, and kept as frame positions only:
+    // a large backlog never sits in memory, not even as garbage awaiting collection.
+    let buffer = Buffer.allocUnsafe(0);
     const onDisk = ids.map((id) => {
-      const data = fs.readFileSync(this.segmentPath(id));
-      return { id, size: data.length, decoded: decodeSegment(data) };
+      const fd = fs.openSync(this.segmentPath(id), 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        if (buffer.length < size) buffer = Buffer.allocUnsafe(size);
+        readFully(fd, buffer, size);
+        return { id, size, decoded: decodeSegment(buffer.subarray(0, size)) };
+      } finally {
+        fs.closeSync(fd);
+      }
     });
     const plan = planRecovery(onDisk, this.readState(options));
     for (const planned of plan.segments) this.adopt(planned, options);
@@ -413,6 +422,14 @@ export class SegmentLogStore implements OutboxStore {
       fs.fsyncSync(this.dirFd);
       this.syncCalls += 2;
     }
+  }
+}
+
+function readFully(fd: number, buffer: Buffer, size: number): void {
+  for (let done = 0; done < size; ) {
+    const n = fs.readSync(fd, buffer, done, size - done, done);
+    if (n === 0) throw new Error('outbox: segment shorter than its size while read');
+    done += n;
   }
 }
 

@@ -77,7 +77,11 @@ export class Actuators {
     return this.serial(state, async () => {
       if (state.holders.size > 0) {
         const holders = [...state.holders.keys()].join(', ');
-        return { ok: false, code: 'busy', message: `${id} is held at ${state.value} by interlock ${holders}` };
+        return {
+          ok: false,
+          code: 'busy',
+          message: `${id} is held at ${state.value} by interlock ${holders}`,
+        };
       }
       const since = state.lastWriteMs === undefined ? undefined : this.monoMs() - state.lastWriteMs;
       const refusal = checkWrite(id, state.entry.envelope, state.integer, state.value, value, since);
@@ -105,14 +109,19 @@ export class Actuators {
   async goSafe(reason: string): Promise<void> {
     await Promise.allSettled(
       [...this.states.values()].map((state) =>
-        this.serial(state, () => this.apply(state, state.entry.envelope.safe, { kind: 'safety', id: reason })),
+        this.serial(state, () =>
+          this.apply(state, state.entry.envelope.safe, { kind: 'safety', id: reason }),
+        ),
       ),
     );
   }
 
   /** The watchdog's view: what to write, from another thread, to make each output safe. */
   forcedSafeWrites(): Array<{ actuator: string; write: ForcedWrite }> {
-    return [...this.states.values()].map((s) => ({ actuator: s.entry.id, write: s.driver.forcedWrite(s.entry.envelope.safe) }));
+    return [...this.states.values()].map((s) => ({
+      actuator: s.entry.id,
+      write: s.driver.forcedWrite(s.entry.envelope.safe),
+    }));
   }
 
   /** After the watchdog forced the outputs, the bookkeeping follows the hardware. */
@@ -139,7 +148,14 @@ export class Actuators {
 
   private view(state: ActuatorState): ActuatorView {
     const { id, type, envelope } = state.entry;
-    const view: ActuatorView = { id, type, min: envelope.min, max: envelope.max, safe: envelope.safe, value: state.value };
+    const view: ActuatorView = {
+      id,
+      type,
+      min: envelope.min,
+      max: envelope.max,
+      safe: envelope.safe,
+      value: state.value,
+    };
     if (state.holders.size > 0) view.heldBy = [...state.holders.keys()];
     return view;
   }
@@ -150,7 +166,12 @@ export class Actuators {
       await state.driver.write(value);
     } catch (error) {
       const message = `${state.entry.id}: write failed: ${(error as Error).message}`;
-      this.events.emit('actuator.failed', { actuator: state.entry.id, value, error: message, source: source.kind });
+      this.events.emit('actuator.failed', {
+        actuator: state.entry.id,
+        value,
+        error: message,
+        source: source.kind,
+      });
       return { ok: false, code: 'failed', message };
     }
     state.value = value;

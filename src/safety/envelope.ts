@@ -22,10 +22,16 @@ export function checkWrite(
     return { code: 'invalid_args', message: `${actuatorId}: ${String(value)} is not a finite number` };
   }
   if (integer && !Number.isInteger(value)) {
-    return { code: 'invalid_args', message: `${actuatorId}: ${value} is not a whole number (this output is on/off)` };
+    return {
+      code: 'invalid_args',
+      message: `${actuatorId}: ${value} is not a whole number (this output is on/off)`,
+    };
   }
   if (value < envelope.min || value > envelope.max) {
-    return { code: 'out_of_range', message: `${actuatorId}: ${value} is outside [${envelope.min}, ${envelope.max}]` };
+    return {
+      code: 'out_of_range',
+      message: `${actuatorId}: ${value} is outside [${envelope.min}, ${envelope.max}]`,
+    };
   }
   const step = Math.abs(value - current);
   if (envelope.maxStep !== undefined && step > envelope.maxStep + 1e-12) {

@@ -43,7 +43,9 @@ export class Interlocks {
       for (const state of this.states) {
         if (state.rule.when.channel !== ref) continue;
         const input: InterlockInput =
-          sample.v === null ? { kind: 'bad', reason: sample.e ?? 'bad sample' } : { kind: 'value', value: sample.v };
+          sample.v === null
+            ? { kind: 'bad', reason: sample.e ?? 'bad sample' }
+            : { kind: 'value', value: sample.v };
         if (input.kind === 'value') state.lastGoodMs = this.monoMs();
         const reason = input.kind === 'bad' ? `bad sample: ${input.reason}` : `${ref} = ${input.value}`;
         this.update(state, nextTripped(state.rule, state.tripped, input), reason);

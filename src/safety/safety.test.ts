@@ -25,7 +25,9 @@ describe('envelope', () => {
   });
 
   it('refuses fractions on an on/off output', () => {
-    expect(checkWrite('fan', { min: 0, max: 1, safe: 0 }, true, 0, 0.5, undefined)?.code).toBe('invalid_args');
+    expect(checkWrite('fan', { min: 0, max: 1, safe: 0 }, true, 0, 0.5, undefined)?.code).toBe(
+      'invalid_args',
+    );
   });
 });
 
@@ -44,8 +46,17 @@ describe('actuator gate', () => {
       previous: 0.1,
     });
     expect(gpio.dutyCycle(18)).toBe(0.4);
-    expect(events[0]).toMatchObject({ type: 'actuator.changed', actuator: 'heater', value: 0.4, previous: 0.1, source: 'command' });
-    expect(await actuators.set('nope', 1, { kind: 'command' })).toMatchObject({ ok: false, code: 'not_found' });
+    expect(events[0]).toMatchObject({
+      type: 'actuator.changed',
+      actuator: 'heater',
+      value: 0.4,
+      previous: 0.1,
+      source: 'command',
+    });
+    expect(await actuators.set('nope', 1, { kind: 'command' })).toMatchObject({
+      ok: false,
+      code: 'not_found',
+    });
   });
 
   it('goes safe past the step limit: going safe is never refused', async () => {
@@ -66,7 +77,13 @@ describe('interlocks', () => {
     force: { heater: 0 },
     onBadSample: 'trip',
   };
-  const sample = (v: number | null) => ({ d: 'chamber', c: 'temperature', t: 0, v, ...(v === null ? { q: 'bad' as const, e: 'EIO' } : {}) });
+  const sample = (v: number | null) => ({
+    d: 'chamber',
+    c: 'temperature',
+    t: 0,
+    v,
+    ...(v === null ? { q: 'bad' as const, e: 'EIO' } : {}),
+  });
 
   it('overrides writes while tripped, stays latched inside the hysteresis, releases on clear', async () => {
     const { gpio, actuators, events, hub } = await safetyRig({ heater });
@@ -76,10 +93,19 @@ describe('interlocks', () => {
     interlocks.onSamples([sample(40.5)]);
     await interlocks.settled();
     expect(gpio.dutyCycle(18)).toBe(0);
-    expect(events.at(-1)).toMatchObject({ type: 'interlock.tripped', interlock: 'overtemp', actuator: 'heater', value: 0 });
+    expect(events.at(-1)).toMatchObject({
+      type: 'interlock.tripped',
+      interlock: 'overtemp',
+      actuator: 'heater',
+      value: 0,
+    });
 
     const refused = await actuators.set('heater', 0.3, { kind: 'command', id: 'c-9' });
-    expect(refused).toEqual({ ok: false, code: 'busy', message: 'heater is held at 0 by interlock overtemp' });
+    expect(refused).toEqual({
+      ok: false,
+      code: 'busy',
+      message: 'heater is held at 0 by interlock overtemp',
+    });
     expect(gpio.dutyCycle(18)).toBe(0);
 
     interlocks.onSamples([sample(39.5)]);
@@ -116,7 +142,12 @@ describe('interlocks', () => {
 
   it('a second interlock keeps holding when the first clears', async () => {
     const { gpio, actuators, hub } = await safetyRig({ heater });
-    const door: InterlockConfig = { ...overtemp, id: 'door', when: { channel: 'door/level', equals: 1 }, force: { heater: 0.1 } };
+    const door: InterlockConfig = {
+      ...overtemp,
+      id: 'door',
+      when: { channel: 'door/level', equals: 1 },
+      force: { heater: 0.1 },
+    };
     const interlocks = new Interlocks([overtemp, door], actuators, hub, () => performance.now());
     interlocks.onSamples([sample(45), { d: 'door', c: 'level', t: 0, v: 1 }]);
     interlocks.onSamples([sample(30)]);

@@ -60,7 +60,10 @@ function watchdogThread(): void {
     fs.writeSync(2, `benchloop watchdog: main loop stalled ${stalledMs} ms; actuators forced safe\n`);
     parentPort.postMessage({ stalledMs, results });
     if (unsupported) {
-      fs.writeSync(2, 'benchloop watchdog: an output cannot be forced from this thread; ending the process\n');
+      fs.writeSync(
+        2,
+        'benchloop watchdog: an output cannot be forced from this thread; ending the process\n',
+      );
       process.kill(process.pid, 'SIGKILL');
     }
   }
@@ -76,11 +79,18 @@ export class Watchdog {
   start(): void {
     this.worker = new Worker(`(${watchdogThread.toString()})()`, {
       eval: true,
-      workerData: { shared: this.shared.buffer, timeoutMs: this.options.timeoutMs, writes: this.options.writes },
+      workerData: {
+        shared: this.shared.buffer,
+        timeoutMs: this.options.timeoutMs,
+        writes: this.options.writes,
+      },
     });
     this.worker.on('message', (trip: WatchdogTrip) => this.options.onTripped(trip));
     this.worker.unref();
-    this.beat = setInterval(() => Atomics.add(this.shared, 0, 1), Math.max(10, Math.floor(this.options.timeoutMs / 8)));
+    this.beat = setInterval(
+      () => Atomics.add(this.shared, 0, 1),
+      Math.max(10, Math.floor(this.options.timeoutMs / 8)),
+    );
     this.beat.unref();
   }
 

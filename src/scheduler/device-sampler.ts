@@ -138,7 +138,11 @@ export class DeviceSampler {
     if (this.failingSinceMs === undefined) {
       this.failingSinceMs = now;
       const code = (error as NodeJS.ErrnoException).code ?? (error as { reason?: string }).reason;
-      this.deps.events.emit('device.error', { device: this.entry.id, error: message, ...(code ? { code } : {}) });
+      this.deps.events.emit('device.error', {
+        device: this.entry.id,
+        error: message,
+        ...(code ? { code } : {}),
+      });
     }
     this.publish(this.badSamples(message, now));
     const retryAfterMs = this.backoffMs;
@@ -156,7 +160,9 @@ export class DeviceSampler {
         sample.q = 'bad';
         sample.e = reading.error ?? 'no value';
       } else {
-        const value = filtered ? plan.process(reading.value, t) : calibrate(reading.value, plan.settings?.calibration);
+        const value = filtered
+          ? plan.process(reading.value, t)
+          : calibrate(reading.value, plan.settings?.calibration);
         if (value === undefined) continue;
         sample.v = value;
         if (reading.quality === 'uncertain') {

@@ -53,7 +53,8 @@ export function createFilter(filter: FilterConfig): Step {
     const { delta, maxSilenceMs } = filter.deadband;
     let last: { value: number; tMs: number } | undefined;
     return (value, tMs) => {
-      const silentTooLong = maxSilenceMs !== undefined && last !== undefined && tMs - last.tMs >= maxSilenceMs;
+      const silentTooLong =
+        maxSilenceMs !== undefined && last !== undefined && tMs - last.tMs >= maxSilenceMs;
       if (last !== undefined && Math.abs(value - last.value) <= delta && !silentTooLong) return undefined;
       last = { value, tMs };
       return value;
@@ -69,7 +70,10 @@ export function createFilter(filter: FilterConfig): Step {
 }
 
 /** Calibration, then each filter in order; a suppressed value stops the chain. */
-export function createPipeline(calibration: CalibrationConfig | undefined, filters: readonly FilterConfig[]): Step {
+export function createPipeline(
+  calibration: CalibrationConfig | undefined,
+  filters: readonly FilterConfig[],
+): Step {
   const steps = filters.map(createFilter);
   return (raw, tMs) => {
     let value: number | undefined = calibrate(raw, calibration);

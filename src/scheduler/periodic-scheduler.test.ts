@@ -35,7 +35,7 @@ describe('PeriodicScheduler (fake time)', () => {
     await scheduler.stop();
     expect(task.starts.length).toBe(36_000);
     // Run k starts at k·100 plus one timer's lateness, after an hour as in the first second.
-    task.starts.forEach((t, k) => expect(t - k * 100).toBeLessThanOrEqual(3));
+    for (const [k, t] of task.starts.entries()) expect(t - k * 100).toBeLessThanOrEqual(3);
     expect(scheduler.stats('a')).toEqual({ runs: 36_000, overruns: 0 });
   });
 
@@ -64,7 +64,7 @@ describe('PeriodicScheduler (fake time)', () => {
     await timers.advance(1000);
     await stopAndDrain(scheduler, timers);
     expect(fast.starts.length).toBe(101);
-    fast.starts.forEach((t, k) => expect(t).toBe(k * 10));
+    for (const [k, t] of fast.starts.entries()) expect(t).toBe(k * 10);
     expect(scheduler.stats('fast')!.overruns).toBe(0);
   });
 
@@ -118,6 +118,8 @@ describe('PeriodicScheduler (real time)', () => {
       expect(runs.length).toBeGreaterThan(1);
       for (let i = 1; i < runs.length; i++) expect(runs[i]!.start).toBeGreaterThanOrEqual(runs[i - 1]!.end);
     }
-    expect(log.filter((r) => r.id === '10ms').length).toBeGreaterThan(log.filter((r) => r.id === '30ms').length);
+    expect(log.filter((r) => r.id === '10ms').length).toBeGreaterThan(
+      log.filter((r) => r.id === '30ms').length,
+    );
   });
 });

@@ -35,11 +35,28 @@ export const idleRss: Benchmark = {
   async run() {
     const dataDir = mkdtempSync(join(tmpdir(), 'benchloop-bench-'));
     const daemon = await settledRss(
-      ['dist/src/cli/main.js', 'run', '--config', 'deploy/examples/incubator.yaml', '--data-dir', dataDir, '--no-pretty', '--summary-every', '0'],
+      [
+        'dist/src/cli/main.js',
+        'run',
+        '--config',
+        'deploy/examples/incubator.yaml',
+        '--data-dir',
+        dataDir,
+        '--no-pretty',
+        '--summary-every',
+        '0',
+      ],
       /benchloop running/,
       10_000,
     );
     const bare = await settledRss(['-e', 'setInterval(() => {}, 1000); console.log("ready")'], /ready/, 2000);
-    return [{ name: 'daemon RSS (demo bench)', value: daemon, unit: 'MiB', baseline: { name: 'idle node', value: bare } }];
+    return [
+      {
+        name: 'daemon RSS (demo bench)',
+        value: daemon,
+        unit: 'MiB',
+        baseline: { name: 'idle node', value: bare },
+      },
+    ];
   },
 };

@@ -14,7 +14,9 @@ const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
 const unknown = args.filter((a) => !benchmarks.some((b) => b.name === a));
 if (unknown.length > 0) {
-  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${benchmarks.map((b) => b.name).join(', ')}\n`);
+  process.stderr.write(
+    `unknown benchmark(s): ${unknown.join(', ')}; known: ${benchmarks.map((b) => b.name).join(', ')}\n`,
+  );
   process.exit(64);
 }
 const selected = args.length > 0 ? benchmarks.filter((b) => args.includes(b.name)) : benchmarks;
@@ -24,4 +26,5 @@ for (const benchmark of selected) {
   all[benchmark.name] = await benchmark.run();
   process.stdout.write(formatResults(benchmark.name, all[benchmark.name]!));
 }
-if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ at: new Date().toISOString(), results: all }, null, 2)}\n`);
+if (jsonFile)
+  writeFileSync(jsonFile, `${JSON.stringify({ at: new Date().toISOString(), results: all }, null, 2)}\n`);

@@ -13,12 +13,20 @@ import { type Benchmark, type BenchResult, percentile } from './harness.js';
 
 const devices = 10;
 const durationMs = 5000;
-const timing = { sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), nowMs: () => performance.now() };
+const timing = {
+  sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  nowMs: () => performance.now(),
+};
 
-async function measureScheduler(periodMs: number): Promise<{ lateness: number[]; samples: number; overruns: number }> {
+async function measureScheduler(
+  periodMs: number,
+): Promise<{ lateness: number[]; samples: number; overruns: number }> {
   const bus = new SimI2cBus(1);
   const scheduler = new PeriodicScheduler();
-  const events = new EventHub(() => Date.now(), () => undefined);
+  const events = new EventHub(
+    () => Date.now(),
+    () => undefined,
+  );
   const samples = new Hub<Sample[]>(() => undefined);
   let count = 0;
   samples.subscribe((batch) => {
@@ -90,7 +98,11 @@ export const schedulerJitter: Benchmark = {
         baseline: { name: 'asked for', value: (devices * 3 * 1000) / periodMs },
         better: 'higher',
       });
-      results.push({ name: `${label}: overruns per device per s`, value: ours.overruns / devices / (durationMs / 1000), unit: '/s' });
+      results.push({
+        name: `${label}: overruns per device per s`,
+        value: ours.overruns / devices / (durationMs / 1000),
+        unit: '/s',
+      });
     }
     return results;
   },

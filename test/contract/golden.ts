@@ -35,7 +35,10 @@ export function loadGoldenCases(folder: string): GoldenCase[] {
   return files.sort().map((file) => ({ file, ...JSON.parse(readFileSync(join(dir, file), 'utf8')) }));
 }
 
-export async function runGoldenCase(definition: DeviceDefinition, golden: GoldenCase): Promise<ChannelReading[]> {
+export async function runGoldenCase(
+  definition: DeviceDefinition,
+  golden: GoldenCase,
+): Promise<ChannelReading[]> {
   const clock = new ManualClock(0);
   const options = definition.options.parse(golden.options ?? {});
   if (definition.transport === 'i2c') {

@@ -83,7 +83,9 @@ export function outboxStoreContract(name: string, factory: StoreFactory): void {
 
     it('offers a message only once it is committed, and says so', async () => {
       const outbox = await openOutbox(newDir(), { batch: { maxItems: 5 } });
-      const committed = new Promise<[Stream, number]>((resolve) => outbox.onCommitted((...args) => resolve(args)));
+      const committed = new Promise<[Stream, number]>((resolve) =>
+        outbox.onCommitted((...args) => resolve(args)),
+      );
       appendSamples(outbox, 0, 5);
       expect(outbox.next('telemetry', 0, 10)).toEqual([]);
       expect(await committed).toEqual(['telemetry', 1]);
@@ -141,7 +143,12 @@ export function outboxStoreContract(name: string, factory: StoreFactory): void {
       appendSamples(reopened, 20, 2);
       await reopened.flush();
       expect(reopened.next('telemetry', 10, 5).map((m) => m.seq)).toEqual([11]);
-      expect(reopened.stats().telemetry).toMatchObject({ messages: 5, items: 10, oldestSeq: 7, newestSeq: 11 });
+      expect(reopened.stats().telemetry).toMatchObject({
+        messages: 5,
+        items: 10,
+        oldestSeq: 7,
+        newestSeq: 11,
+      });
     });
 
     it('persists the seq counter when every message was acknowledged and removed', async () => {
@@ -205,9 +212,12 @@ export function outboxStoreContract(name: string, factory: StoreFactory): void {
       const published = events.filter((e) => e.type === 'data.dropped' && e.stream === 'telemetry');
       expect(published.length).toBeGreaterThan(0);
       expect(published).toEqual(
-        telemetryDrops.slice(-published.length).map((r) => ({ ...r, type: 'data.dropped', t: expect.any(Number) })),
+        telemetryDrops
+          .slice(-published.length)
+          .map((r) => ({ ...r, type: 'data.dropped', t: expect.any(Number) })),
       );
-      if (published.length < telemetryDrops.length) expect(reports.some((r) => r.stream === 'events')).toBe(true);
+      if (published.length < telemetryDrops.length)
+        expect(reports.some((r) => r.stream === 'events')).toBe(true);
     });
 
     it('seals messages up to the broker cap, counting UTF-8 bytes, and refuses an item that cannot fit', async () => {
@@ -225,14 +235,17 @@ export function outboxStoreContract(name: string, factory: StoreFactory): void {
       expect((itemsOf(messages)[199] as { text: string }).text).toBe(text);
     });
 
-    it.each(['strict', 'fsync', 'os'] as const)('works under the %s durability policy', async (durability) => {
-      const dir = newDir();
-      const outbox = await openOutbox(dir, { durability, batch: { maxItems: 3 } });
-      appendSamples(outbox, 0, 9);
-      if (durability === 'strict') expect(outbox.next('telemetry', 0, 10)).toHaveLength(3);
-      await outbox.close();
-      const reopened = await openOutbox(dir, { durability });
-      expect(drainAll(reopened, 'telemetry').map((m) => m.seq)).toEqual([1, 2, 3]);
-    });
+    it.each(['strict', 'fsync', 'os'] as const)(
+      'works under the %s durability policy',
+      async (durability) => {
+        const dir = newDir();
+        const outbox = await openOutbox(dir, { durability, batch: { maxItems: 3 } });
+        appendSamples(outbox, 0, 9);
+        if (durability === 'strict') expect(outbox.next('telemetry', 0, 10)).toHaveLength(3);
+        await outbox.close();
+        const reopened = await openOutbox(dir, { durability });
+        expect(drainAll(reopened, 'telemetry').map((m) => m.seq)).toEqual([1, 2, 3]);
+      },
+    );
   });
 }

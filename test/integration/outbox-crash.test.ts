@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DroppedRange, Outbox, type Durability, type StoreKind } from '../../src/outbox/index.js';
+import { type DroppedRange, type Durability, Outbox, type StoreKind } from '../../src/outbox/index.js';
 import { drainAll, itemsOf, type Sample } from '../contract/outbox-store.contract.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -22,12 +22,13 @@ beforeAll(() => {
   const sources = [join(root, 'src/outbox'), join(root, 'test/integration/fixtures')];
   for (const dir of sources) {
     for (const name of readdirSync(dir)) {
-      if (statSync(join(dir, name)).mtimeMs > built) throw new Error(`dist is older than ${name}: build again`);
+      if (statSync(join(dir, name)).mtimeMs > built)
+        throw new Error(`dist is older than ${name}: build again`);
     }
   }
 });
 
-/** mulberry32: a seeded generator, so that a failing round can be replayed from the seed in its name. */
+/** mulberry32: seeded, so that a failing run can be replayed with OUTBOX_CRASH_SEED=<seed in its name>. */
 function random(seed: number): () => number {
   let a = seed;
   return () => {
@@ -74,7 +75,7 @@ describe.each([
   ['segment-log', 'os'],
   ['sqlite', 'fsync'],
 ] as Array<[StoreKind, Durability]>)('outbox %s under %s, SIGKILLed while appending', (store, durability) => {
-  const seed = Math.floor(Math.random() * 2 ** 31);
+  const seed = Number(process.env.OUTBOX_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
   it(`loses nothing committed, keeps seqs contiguous and items in order (seed ${seed})`, async () => {
     const next = random(seed);
     const dir = mkdtempSync(join(tmpdir(), `outbox-crash-${store}-`));
@@ -89,7 +90,13 @@ describe.each([
         delayMs,
       );
       const dropped: DroppedRange[] = [];
-      const outbox = await Outbox.open({ dir, store, durability, onDropped: (r) => dropped.push(r), log: { warn: () => {} } });
+      const outbox = await Outbox.open({
+        dir,
+        store,
+        durability,
+        onDropped: (r) => dropped.push(r),
+        log: { warn: () => {} },
+      });
       const messages = drainAll(outbox, 'telemetry');
       await outbox.close();
       const context = `round ${round}, killed ${delayMs} ms after commit ${commits}`;

@@ -34,11 +34,19 @@ export class DaemonProcess {
         line = { level: 30, msg: text };
       }
       this.lines.push(line);
-      for (const w of this.waiters) if (w.test(line)) (this.waiters.delete(w), w.resolve(line));
+      for (const w of this.waiters) {
+        if (!w.test(line)) continue;
+        this.waiters.delete(w);
+        w.resolve(line);
+      }
     });
     createInterface({ input: child.stderr! }).on('line', (text) => {
       this.stderr.push(text);
-      for (const w of this.stderrWaiters) if (w.test.test(text)) (this.stderrWaiters.delete(w), w.resolve());
+      for (const w of this.stderrWaiters) {
+        if (!w.test.test(text)) continue;
+        this.stderrWaiters.delete(w);
+        w.resolve();
+      }
     });
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
@@ -55,7 +63,10 @@ export class DaemonProcess {
     });
   }
 
-  waitForEvent(type: string, test: (event: Record<string, unknown>) => boolean = () => true): Promise<LogLine> {
+  waitForEvent(
+    type: string,
+    test: (event: Record<string, unknown>) => boolean = () => true,
+  ): Promise<LogLine> {
     return this.waitFor((l) => l.event?.type === type && test(l.event), `event ${type}`);
   }
 
@@ -69,7 +80,10 @@ export class DaemonProcess {
   }
 }
 
-export function startDaemon(args: string[], options: { script?: string; env?: NodeJS.ProcessEnv } = {}): DaemonProcess {
+export function startDaemon(
+  args: string[],
+  options: { script?: string; env?: NodeJS.ProcessEnv } = {},
+): DaemonProcess {
   const child = spawn(process.execPath, [options.script ?? cliPath, ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,12 +9,18 @@ import { SimGpio } from '../../src/hal/sim/sim-gpio.js';
 import { Actuators } from '../../src/safety/actuators.js';
 
 /** Real actuator drivers on simulated lines, with the events they cause. */
-export async function safetyRig(envelopes: { heater: Envelope; fan?: Envelope }, monoMs: () => number = () => performance.now()) {
+export async function safetyRig(
+  envelopes: { heater: Envelope; fan?: Envelope },
+  monoMs: () => number = () => performance.now(),
+) {
   const gpio = new SimGpio({ stateDir: mkdtempSync(join(tmpdir(), 'benchloop-safety-')) });
   const events: NodeEvent[] = [];
-  const hub = new EventHub(() => Date.now(), (error) => {
-    throw error;
-  });
+  const hub = new EventHub(
+    () => Date.now(),
+    (error) => {
+      throw error;
+    },
+  );
   hub.subscribe((e) => events.push(e));
   const actuators = new Actuators(hub, monoMs);
   const timing = { sleep: async () => undefined, nowMs: () => performance.now() };

@@ -120,10 +120,20 @@ describe('OnoffGpioProvider outputs', () => {
     await expect(provider.digitalOutput(17, { activeLow: false, initial: 0 })).resolves.toBeDefined();
   });
 
-  it('rejects pins off the chip before loading anything', async () => {
-    await expect(provider.digitalOutput(60, { activeLow: false, initial: 0 })).rejects.toThrow(
+  it('rejects pins off the chip before loading onoff', async () => {
+    let loads = 0;
+    const counting = new OnoffGpioProvider({
+      sysfsRoot: root,
+      pwm: async () => ({}) as PwmOutput,
+      loadLibrary: async () => {
+        loads++;
+        return { Gpio: FakeGpio } as never;
+      },
+    });
+    await expect(counting.digitalOutput(60, { activeLow: false, initial: 0 })).rejects.toThrow(
       /lines 0\.\.53/,
     );
+    expect(loads).toBe(0);
   });
 
   it('explains export failures', async () => {

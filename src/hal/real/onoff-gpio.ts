@@ -61,8 +61,7 @@ export class OnoffGpioProvider implements GpioProvider {
   constructor(private readonly options: OnoffGpioOptions) {}
 
   async digitalInput(pin: number, options: DigitalInputOptions): Promise<DigitalInput> {
-    const { Gpio } = await this.load();
-    return this.claim(pin, (number, name) => {
+    return this.claim(pin, (Gpio, number, name) => {
       const debounceMs = Math.max(0, Math.round(options.debounceMs));
       const gpio = new Gpio(number, 'in', options.edge, {
         debounceTimeout: debounceMs,
@@ -73,10 +72,10 @@ export class OnoffGpioProvider implements GpioProvider {
   }
 
   async digitalOutput(pin: number, options: { activeLow: boolean; initial: Level }): Promise<DigitalOutput> {
-    if (options.initial !== 0 && options.initial !== 1)
+    if (options.initial !== 0 && options.initial !== 1) {
       throw new RangeError(`initial level ${options.initial}`);
-    const { Gpio } = await this.load();
-    return this.claim(pin, (number, name) => {
+    }
+    return this.claim(pin, (Gpio, number, name) => {
       // reconfigureDirection: the direction write is what sets the initial level, even when already an output.
       const gpio = new Gpio(number, outputDirection(options.initial, options.activeLow), undefined, {
         activeLow: false,
@@ -107,7 +106,11 @@ export class OnoffGpioProvider implements GpioProvider {
     return this.library;
   }
 
-  private async claim<T>(pin: number, open: (sysfsNumber: number, name: string) => T): Promise<T> {
+  /** Resolves the pin on the chip first, so a wrong pin is reported without loading the addon. */
+  private async claim<T>(
+    pin: number,
+    open: (Gpio: OnoffModule['Gpio'], sysfsNumber: number, name: string) => T,
+  ): Promise<T> {
     this.chip ??= findGpioChip({ sysfsRoot: this.options.sysfsRoot, label: this.options.chipLabel }).catch(
       (error: unknown) => {
         this.chip = undefined;
@@ -117,10 +120,12 @@ export class OnoffGpioProvider implements GpioProvider {
     const chip = await this.chip;
     const number = sysfsGpioNumber(chip, pin);
     const name = `GPIO ${pin} (sysfs ${number} on ${chip.label})`;
-    if (this.inUse.has(number))
+    const { Gpio } = await this.load();
+    if (this.inUse.has(number)) {
       throw Object.assign(new Error(`EBUSY: ${name} is already open`), { code: 'EBUSY' });
+    }
     try {
-      const line = open(number, name);
+      const line = open(Gpio, number, name);
       this.inUse.add(number);
       return line;
     } catch (error) {

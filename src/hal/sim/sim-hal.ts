@@ -3,8 +3,9 @@
  * chips' simulators at their addresses, file-backed GPIO lines, and a 1-Wire folder.
  * It also hands the bench the simulators it feeds with physical values.
  */
-import type { DeviceEntry } from '../../config/schema.js';
+
 import { deviceOptions } from '../../config/device-schema.js';
+import type { DeviceEntry } from '../../config/schema.js';
 import type {
   DeviceDefinition,
   I2cBus,
@@ -37,8 +38,8 @@ export function createSimHal(options: {
   const oneWire = new SimOneWireFolder(`${options.stateDir}/w1`);
   const byType = new Map(options.definitions.map((d) => [d.type, d]));
   const busFor = (n: number) => {
-    let bus = buses.get(n);
-    if (!bus) buses.set(n, (bus = new SimI2cBus(n)));
+    const bus = buses.get(n) ?? new SimI2cBus(n);
+    buses.set(n, bus);
     return bus;
   };
 
@@ -50,7 +51,11 @@ export function createSimHal(options: {
       busFor(entry.bus ?? 1).attach(address, sim);
       simulators.set(entry.id, sim);
     } else if (definition?.transport === '1-wire') {
-      const sim = definition.simulator({ clock: options.clock, romId: entry.romId!, options: deviceOptions(entry) });
+      const sim = definition.simulator({
+        clock: options.clock,
+        romId: entry.romId!,
+        options: deviceOptions(entry),
+      });
       oneWire.attach(sim);
       simulators.set(entry.id, sim);
     }

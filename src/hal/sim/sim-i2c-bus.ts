@@ -4,7 +4,7 @@
  * simulator at that address. An empty address NACKs as the Linux i2c-bcm2835 driver
  * reports it (EREMOTEIO), so drivers meet the same errors as on a Pi.
  */
-import { busError, type BusErrorCode, hex, type I2cBus, type SimI2cDevice } from '../../device-kit/index.js';
+import { type BusErrorCode, busError, hex, type I2cBus, type SimI2cDevice } from '../../device-kit/index.js';
 
 export class SimI2cBus implements I2cBus {
   private readonly devices = new Map<number, SimI2cDevice>();
@@ -17,7 +17,8 @@ export class SimI2cBus implements I2cBus {
   constructor(readonly busNumber: number) {}
 
   attach(address: number, device: SimI2cDevice): void {
-    if (this.devices.has(address)) throw new Error(`sim i2c-${this.busNumber}: address ${hex(address)} is taken`);
+    if (this.devices.has(address))
+      throw new Error(`sim i2c-${this.busNumber}: address ${hex(address)} is taken`);
     this.devices.set(address, device);
   }
 
