@@ -82,7 +82,9 @@ export class BenchloopNode {
             pigpioSampleRateUs: config.hardware.pigpioSampleRateUs,
             ...(config.hardware.pwmPins
               ? {
-                  pwmPins: Object.fromEntries(Object.entries(config.hardware.pwmPins).map(([pin, at]) => [Number(pin), at])),
+                  pwmPins: Object.fromEntries(
+                    Object.entries(config.hardware.pwmPins).map(([pin, at]) => [Number(pin), at]),
+                  ),
                 }
               : {}),
           });

@@ -14,16 +14,18 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir)).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(join(root, path)).isDirectory()) return sourceFiles(path);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.includes('.test-support.') ? [path] : [];
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.includes('.test-support.')
+      ? [path]
+      : [];
   });
 }
 
 function importsOf(file: string): string[] {
   const text = readFileSync(join(root, file), 'utf8');
   // `from 'x'`, `import('x')`, `require('x')` and `createRequire(…)('x')`.
-  const specifiers = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|\)\(\s*)'([^']+)'/g)].map(
-    (m) => m[1]!,
-  );
+  const specifiers = [
+    ...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|\)\(\s*)'([^']+)'/g),
+  ].map((m) => m[1]!);
   return specifiers.map((s) => (s.startsWith('.') ? relative(root, resolve(root, dirname(file), s)) : s));
 }
 
@@ -62,7 +64,10 @@ describe('architecture', () => {
     for (const [library, owner] of Object.entries(owners)) {
       const importers = files.filter((f) => imports.get(f)!.includes(library));
       const dynamic = files.filter((f) => lazyImports(f).includes(library));
-      expect({ library, importers: [...new Set([...importers, ...dynamic])] }).toEqual({ library, importers: [owner] });
+      expect({ library, importers: [...new Set([...importers, ...dynamic])] }).toEqual({
+        library,
+        importers: [owner],
+      });
     }
   });
 
@@ -86,15 +91,29 @@ describe('architecture', () => {
       for (const target of imports.get(file)!) {
         if (!target.startsWith('src/') && !target.startsWith('devices/')) continue;
         const targetLayer = target.startsWith('devices/') ? 'devices' : target.split('/')[1]!;
-        if (targetLayer !== layer && !allowed[layer]!.includes(targetLayer)) offences.push(`${file} imports ${target}`);
+        if (targetLayer !== layer && !allowed[layer]!.includes(targetLayer))
+          offences.push(`${file} imports ${target}`);
       }
     }
     expect(offences).toEqual([]);
   });
 
   it('every src/ folder is placed in the layer rules', () => {
-    const layered = ['device-kit', 'config', 'events', 'hal', 'bench', 'scheduler', 'safety', 'control', 'outbox', 'cli'];
-    const folders = readdirSync(join(root, 'src')).filter((f) => statSync(join(root, 'src', f)).isDirectory());
+    const layered = [
+      'device-kit',
+      'config',
+      'events',
+      'hal',
+      'bench',
+      'scheduler',
+      'safety',
+      'control',
+      'outbox',
+      'cli',
+    ];
+    const folders = readdirSync(join(root, 'src')).filter((f) =>
+      statSync(join(root, 'src', f)).isDirectory(),
+    );
     expect(folders.filter((f) => !layered.includes(f))).toEqual([]);
   });
 });

@@ -54,6 +54,8 @@ export function describeIssue(issue: Issue, schema: z.ZodType, data: unknown): D
       const hint = issue.message && !issue.message.startsWith('Too') ? ` (${issue.message})` : '';
       return [{ path, message: `found ${found}; ${subject} must be ${bound} ${limit}${hint}` }];
     }
+    case 'custom':
+      return [{ path, message: issue.message }];
     default:
       return [{ path, message: `found ${found}; ${issue.message}` }];
   }

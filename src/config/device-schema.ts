@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { DeviceDefinition } from '../device-kit/index.js';
+import { actuatorEntryIssues, sensorEntryIssues } from './entry-checks.js';
 import { itemIdSchema } from './ids.js';
 import { channelSettingsSchema } from './pipeline-schema.js';
 
@@ -57,12 +58,14 @@ function optionsShape(definition: DeviceDefinition): z.ZodRawShape {
 export function deviceEntrySchema(definitions: readonly DeviceDefinition[]) {
   const sensors = definitions.filter((d) => d.kind === 'sensor');
   const members = sensors.map((d) =>
-    z.strictObject({
-      type: z.literal(d.type),
-      ...commonSensorKeys,
-      ...transportKeys[d.transport],
-      ...optionsShape(d),
-    }),
+    z
+      .strictObject({
+        type: z.literal(d.type),
+        ...commonSensorKeys,
+        ...transportKeys[d.transport],
+        ...optionsShape(d),
+      })
+      .superRefine((entry, ctx) => report(ctx, sensorEntryIssues(d, entry))),
   );
   return discriminated(members);
 }
@@ -70,15 +73,21 @@ export function deviceEntrySchema(definitions: readonly DeviceDefinition[]) {
 export function actuatorEntrySchema(definitions: readonly DeviceDefinition[]) {
   const actuators = definitions.filter((d) => d.kind === 'actuator');
   const members = actuators.map((d) =>
-    z.strictObject({
-      type: z.literal(d.type),
-      id: itemIdSchema,
-      ...transportKeys[d.transport],
-      envelope: envelopeSchema,
-      ...optionsShape(d),
-    }),
+    z
+      .strictObject({
+        type: z.literal(d.type),
+        id: itemIdSchema,
+        ...transportKeys[d.transport],
+        envelope: envelopeSchema,
+        ...optionsShape(d),
+      })
+      .superRefine((entry, ctx) => report(ctx, actuatorEntryIssues(d, entry))),
   );
   return discriminated(members);
+}
+
+function report(ctx: z.RefinementCtx, issues: Array<{ path: (string | number)[]; message: string }>): void {
+  for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
 }
 
 // zod's discriminated union needs at least one member; a registry without actuators still validates.

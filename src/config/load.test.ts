@@ -138,7 +138,10 @@ describe('config validation', () => {
   });
 
   it("runs a device's own rules across its options (INA219: the shunt range must hold the maximum current)", () => {
-    const text = base.replace('  - id: door\n', '  - id: power\n    type: ina219\n    address: 0x40\n    shuntOhms: 0.1\n    maxCurrentA: 10\n  - id: door\n');
+    const text = base.replace(
+      '  - id: door\n',
+      '  - id: power\n    type: ina219\n    address: 0x40\n    shuntOhms: 0.1\n    maxCurrentA: 10\n  - id: door\n',
+    );
     const [p] = problems(text);
     expect(p).toMatchObject({ path: 'devices[1]', line: 11 });
     expect(p!.message).toMatch(/shunt|current/i);

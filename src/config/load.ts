@@ -83,16 +83,14 @@ export function parseConfig(
       message: issue.message,
     };
   };
-  if (!result.success) {
-    const problems = result.error.issues.flatMap((issue) =>
-      describeIssue(issue as z.core.$ZodIssue, schema, data).map((d) => locate(d, d.key)),
-    );
-    throw new ConfigError(sortProblems(problems));
-  }
-  const config = result.data as NodeConfig;
-  const issues = crossCheck(config, definitions);
-  if (issues.length > 0) throw new ConfigError(sortProblems(issues.map((i) => locate(i))));
-  return config;
+  const problems = result.success
+    ? []
+    : result.error.issues.flatMap((issue) =>
+        describeIssue(issue as z.core.$ZodIssue, schema, data).map((d) => locate(d, d.key)),
+      );
+  problems.push(...crossCheck(data, definitions).map((i) => locate(i)));
+  if (problems.length > 0 || !result.success) throw new ConfigError(sortProblems(problems));
+  return result.data as NodeConfig;
 }
 
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {

@@ -23,9 +23,12 @@ function rig() {
   const scheduler = new PeriodicScheduler(timers);
   const events: NodeEvent[] = [];
   const samples: Sample[] = [];
-  const eventHub = new EventHub(() => timers.now, (e) => {
-    throw e;
-  });
+  const eventHub = new EventHub(
+    () => timers.now,
+    (e) => {
+      throw e;
+    },
+  );
   eventHub.subscribe((e) => events.push(e));
   const sampleHub = new Hub<Sample[]>((e) => {
     throw e;
@@ -37,12 +40,17 @@ function rig() {
     sim.setInputs({ temperatureC: 25, humidityPct: 40, pressurePa: 100_000 });
     bus.attach(address, sim);
     const driver = definition.create({ bus, address, timing: clock }, options);
-    const sampler = new DeviceSampler({ id, type: definition.type, periodMs, channels: {} }, definition.channels(options), driver, {
-      events: eventHub,
-      samples: sampleHub,
-      nowMs: () => timers.now,
-      retry: { initialMs: 1000, maxMs: 8000 },
-    });
+    const sampler = new DeviceSampler(
+      { id, type: definition.type, periodMs, channels: {} },
+      definition.channels(options),
+      driver,
+      {
+        events: eventHub,
+        samples: sampleHub,
+        nowMs: () => timers.now,
+        retry: { initialMs: 1000, maxMs: 8000 },
+      },
+    );
     scheduler.add(sampler.task());
     return sim as S;
   };
@@ -61,16 +69,37 @@ describe('device faults through the sampler', () => {
     await r.timers.advance(20_000);
     const failures = r.events.filter((e) => e.type === 'device.error');
     expect(failures).toEqual([
-      { type: 'device.error', t: 1000, device: 'chamber', error: 'EREMOTEIO: i2c-1 0x76: no acknowledge', code: 'EREMOTEIO' },
+      {
+        type: 'device.error',
+        t: 1000,
+        device: 'chamber',
+        error: 'EREMOTEIO: i2c-1 0x76: no acknowledge',
+        code: 'EREMOTEIO',
+      },
     ]);
     // Attempts at 1 s, then backoff 1, 2, 4, 8, 8 s on the 1 s grid.
-    const badTimes = [...new Set(r.of('chamber').filter((s) => s.v === null).map((s) => s.t))];
+    const badTimes = [
+      ...new Set(
+        r
+          .of('chamber')
+          .filter((s) => s.v === null)
+          .map((s) => s.t),
+      ),
+    ];
     expect(badTimes).toEqual([1000, 2000, 4000, 8000, 16000]);
-    expect(r.of('chamber').find((s) => s.v === null)).toMatchObject({ q: 'bad', e: 'EREMOTEIO: i2c-1 0x76: no acknowledge' });
+    expect(r.of('chamber').find((s) => s.v === null)).toMatchObject({
+      q: 'bad',
+      e: 'EREMOTEIO: i2c-1 0x76: no acknowledge',
+    });
 
     r.bus.replug(0x76);
     await r.timers.advance(10_000);
-    expect(r.events.at(-1)).toMatchObject({ type: 'device.recovered', device: 'chamber', failedForMs: 23_000, failures: 5 });
+    expect(r.events.at(-1)).toMatchObject({
+      type: 'device.recovered',
+      device: 'chamber',
+      failedForMs: 23_000,
+      failures: 5,
+    });
     expect(r.of('chamber').at(-1)!.v).not.toBeNull();
     await r.scheduler.stop();
   });
