@@ -83,6 +83,10 @@ describe('architecture', () => {
       safety: ['device-kit', 'config', 'events'],
       control: ['config', 'events', 'safety'],
       outbox: [],
+      protocol: [],
+      store: [],
+      commands: ['protocol', 'config', 'events', 'safety', 'device-kit'],
+      sync: ['protocol', 'outbox', 'events', 'commands', 'config', 'store'],
     };
     const offences: string[] = [];
     for (const file of files.filter((f) => f.startsWith('src/'))) {

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceFault, type I2cBus, type SimI2cDevice, swap16 } from '../../src/device-kit/index.js';
+import {
+  DeviceFault,
+  readRegister16,
+  type SimI2cDevice,
+  swap16,
+  writeRegister16,
+} from '../../src/device-kit/index.js';
 import { SimI2cBus } from '../../src/hal/sim/sim-i2c-bus.js';
+import { i2cRig } from '../../test/support/device-harness.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
-import { applyCalibration, lineThrough } from './calibration.js';
 import { MAX_READY_POLLS } from './driver.js';
 import { type Ads1115Options, definition } from './index.js';
 import {
@@ -19,30 +25,11 @@ import type { Ads1115Sim } from './sim.js';
 
 const ADDRESS = 0x48;
 
-/** Bus methods a 16-bit-register driver must not use: i2c-stub answers them differently from the chip. */
-function wordsOnly(bus: SimI2cBus): I2cBus {
-  const refuse = (name: string) => () => Promise.reject(new Error(`${name} used; use SMBus words`));
-  return Object.assign(Object.create(bus) as I2cBus, {
-    readI2cBlock: refuse('readI2cBlock'),
-    writeI2cBlock: refuse('writeI2cBlock'),
-    i2cRead: refuse('i2cRead'),
-    i2cWrite: refuse('i2cWrite'),
-  });
-}
-
-function setup(raw: unknown = {}, address = ADDRESS) {
-  const clock = new ManualClock(0);
-  const options = definition.options.parse(raw) as Ads1115Options;
-  const sim = definition.simulator({ clock, address, options }) as Ads1115Sim;
-  const bus = new SimI2cBus(1);
-  bus.attach(address, sim);
-  const driver = definition.create({ bus: wordsOnly(bus), address, timing: clock }, options);
-  return { clock, options, sim, bus, driver };
-}
+const setup = (options: unknown = {}) => i2cRig<Ads1115Sim>(definition, { options, wordsOnly: true });
 
 const configOf = (sim: Ads1115Sim) => swap16(sim.registerImage().words.get(1)!);
 
-describe('ads1115 registers and calibration (pure)', () => {
+describe('ads1115 registers (pure)', () => {
   it('encodes a single-shot config word bit for bit (SBAS444D §9.6.3)', () => {
     // OS=1, MUX=100 (AIN0/GND), PGA=001 (±4.096), MODE=1, DR=100 (128 SPS), COMP_QUE=11.
     expect(encodeSingleShot({ mux: 'ain0', fullScaleV: 4.096, dataRate: 128 }, true)).toBe(0xc383);
@@ -64,29 +51,6 @@ describe('ads1115 registers and calibration (pure)', () => {
     expect(voltsToCode(-5, 4.096)).toBe(0x8000);
     expect(voltsToCode(1.024, 4.096)).toBe(0x2000);
   });
-
-  it('applies linear and two-point calibrations', () => {
-    expect(applyCalibration(1.2, undefined)).toBe(1.2);
-    expect(applyCalibration(2, { kind: 'linear', scale: 10, offset: -1, unit: 'kPa' })).toBe(19);
-    const ph = {
-      kind: 'two-point' as const,
-      points: [
-        [1.5, 7],
-        [2.0, 4],
-      ] as const,
-      unit: '[pH]',
-    };
-    expect(applyCalibration(1.5, ph)).toBe(7);
-    expect(applyCalibration(2.0, ph)).toBe(4);
-    expect(applyCalibration(1.75, ph)).toBeCloseTo(5.5, 12);
-    expect(lineThrough(ph.points)).toEqual({ scale: -6, offset: 16 });
-    expect(() =>
-      lineThrough([
-        [1, 0],
-        [1, 5],
-      ]),
-    ).toThrow(RangeError);
-  });
 });
 
 describe('ads1115 options and channels', () => {
@@ -102,26 +66,15 @@ describe('ads1115 options and channels', () => {
     expect(definition.channels(o).map((c) => c.unit)).toEqual(['V', 'V', 'V', 'V']);
   });
 
-  it('names channels after the inputs and takes the calibration unit', () => {
+  it('names channels after the inputs, in volts whatever the input measures', () => {
     const o = definition.options.parse({
       inputs: [
-        {
-          name: 'ph',
-          mux: 'ain0',
-          calibration: {
-            kind: 'two-point',
-            points: [
-              [1.5, 7],
-              [2, 4],
-            ],
-            unit: '[pH]',
-          },
-        },
+        { name: 'ph', mux: 'ain0' },
         { name: 'shunt', mux: 'ain2-ain3', fullScaleV: 0.256 },
       ],
     });
     expect(definition.channels(o)).toEqual([
-      { id: 'ph', unit: '[pH]', description: 'AIN0 vs GND, ±4.096 V' },
+      { id: 'ph', unit: 'V', description: 'AIN0 vs GND, ±4.096 V' },
       { id: 'shunt', unit: 'V', description: 'AIN2–AIN3, ±0.256 V' },
     ]);
   });
@@ -143,27 +96,21 @@ describe('ads1115 options and channels', () => {
     ['no inputs', { inputs: [] }],
     ['a name that is not an identifier', { inputs: [{ name: 'p h', mux: 'ain0' }] }],
     [
-      'a two-point calibration at one voltage',
+      'a calibration (the channel pipeline calibrates, channels.<name>.calibration)',
       {
         inputs: [
           {
             name: 'a',
             mux: 'ain0',
             calibration: {
-              kind: 'two-point',
               points: [
-                [1, 0],
-                [1, 2],
+                [0, 7],
+                [0.1775, 4],
               ],
-              unit: '1',
             },
           },
         ],
       },
-    ],
-    [
-      'a calibration without unit',
-      { inputs: [{ name: 'a', mux: 'ain0', calibration: { kind: 'linear', scale: 2 } }] },
     ],
   ])('rejects %s', (_what, raw) => {
     expect(definition.options.safeParse(raw).success).toBe(false);
@@ -212,27 +159,11 @@ describe('ads1115 driver against the simulator', () => {
     expect(reading!.error).toContain('input beyond ±FS');
   });
 
-  it('reads every configured input in order, with its own range and calibration', async () => {
+  it('reads every configured input in order, each with its own range', async () => {
     const { sim, driver } = setup({
       inputs: [
-        {
-          name: 'ph',
-          mux: 'ain0',
-          calibration: {
-            kind: 'two-point',
-            points: [
-              [1.5, 7],
-              [2, 4],
-            ],
-            unit: '[pH]',
-          },
-        },
-        {
-          name: 'load',
-          mux: 'ain2-ain3',
-          fullScaleV: 0.256,
-          calibration: { kind: 'linear', scale: 10, unit: 'A' },
-        },
+        { name: 'ph', mux: 'ain0' },
+        { name: 'load', mux: 'ain2-ain3', fullScaleV: 0.256 },
         { name: 'supply', mux: 'ain1', fullScaleV: 6.144 },
       ],
     });
@@ -240,8 +171,8 @@ describe('ads1115 driver against the simulator', () => {
     await driver.init();
     const readings = await driver.read();
     expect(readings.map((r) => r.channel)).toEqual(['ph', 'load', 'supply']);
-    expect(readings[0]!.value).toBeCloseTo(7, 3);
-    expect(readings[1]!.value).toBeCloseTo(0.5, 3);
+    expect(readings[0]!.value).toBeCloseTo(1.5, 3);
+    expect(readings[1]!.value).toBeCloseTo(0.05, 3);
     expect(readings[2]!.value).toBeCloseTo(5.0, 3);
   });
 
@@ -354,26 +285,23 @@ describe('ads1115 simulator', () => {
   it('reads OS=0 while converting and keeps the conversion register read-only', async () => {
     const { clock, sim, bus } = setup();
     sim.setInputs({ ain0V: 1.024 });
-    await bus.writeWord(
-      ADDRESS,
-      1,
-      swap16(encodeSingleShot({ mux: 'ain0', fullScaleV: 4.096, dataRate: 128 }, true)),
-    );
-    expect(swap16(await bus.readWord(ADDRESS, 1)) & 0x8000).toBe(0);
-    await bus.writeWord(ADDRESS, 0, swap16(0x1234));
+    const single = encodeSingleShot({ mux: 'ain0', fullScaleV: 4.096, dataRate: 128 }, true);
+    await writeRegister16(bus, ADDRESS, 1, single);
+    expect((await readRegister16(bus, ADDRESS, 1)) & 0x8000).toBe(0);
+    await writeRegister16(bus, ADDRESS, 0, 0x1234);
     await clock.sleep(8);
-    expect(swap16(await bus.readWord(ADDRESS, 1)) & 0x8000).toBe(0x8000);
-    expect(swap16(await bus.readWord(ADDRESS, 0))).toBe(0x2000);
+    expect((await readRegister16(bus, ADDRESS, 1)) & 0x8000).toBe(0x8000);
+    expect(await readRegister16(bus, ADDRESS, 0)).toBe(0x2000);
   });
 
   it('converts continuously when MODE=0', async () => {
     const { clock, sim, bus } = setup();
     sim.setInputs({ ain1V: 0.512 });
     const continuous = encodeSingleShot({ mux: 'ain1', fullScaleV: 1.024, dataRate: 860 }, false) & ~0x0100;
-    await bus.writeWord(ADDRESS, 1, swap16(continuous));
+    await writeRegister16(bus, ADDRESS, 1, continuous);
     await clock.sleep(2);
-    expect(swap16(await bus.readWord(ADDRESS, 0))).toBe(0x4000);
+    expect(await readRegister16(bus, ADDRESS, 0)).toBe(0x4000);
     sim.setInputs({ ain1V: -0.512 });
-    expect(swap16(await bus.readWord(ADDRESS, 0))).toBe(0xc000);
+    expect(await readRegister16(bus, ADDRESS, 0)).toBe(0xc000);
   });
 });

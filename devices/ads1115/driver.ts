@@ -1,17 +1,19 @@
 /**
- * ADS1115 driver: one single-shot conversion per configured input, in turn.
- * The 16-bit registers go MSB first on the wire while SMBus words go LSB first,
- * so every register access is an SMBus word swapped with swap16 (§9.5.3); block
- * reads are avoided because Linux's i2c-stub models 16-bit registers only as words.
+ * ADS1115 driver: one single-shot conversion per configured input, in turn, over
+ * SMBus word transfers swapped into the chip's MSB-first order (§9.5.3).
  */
 import {
   type ChannelReading,
-  DeviceFault,
-  hex,
   type I2cBus,
+  i2cLocation,
+  matchesIdentity,
+  pollUntil,
+  type RegisterExpectation,
+  readRegister16,
+  requireIdentity,
   type SensorDriver,
-  swap16,
   type Timing,
+  writeRegister16,
 } from '../../src/device-kit/index.js';
 import type { Ads1115Input, Ads1115Options } from './index.js';
 import { toReading } from './readings.js';
@@ -28,25 +30,20 @@ import {
 /** Re-reads of the OS bit after the nominal conversion time, each a tenth of a period apart. */
 export const MAX_READY_POLLS = 10;
 
-async function readRegister(bus: I2cBus, address: number, register: number): Promise<number> {
-  return swap16(await bus.readWord(address, register));
-}
-
 /**
  * For `benchloop scan`. The ADS1115 has no id register, so this matches the
  * power-on values of Config, Lo_thresh and Hi_thresh (§9.6). It only recognises a
  * chip nobody has configured since power-up: any config write (this driver's
  * included) changes Config, and the ADS1113/4 and ADS1013/4/5 share these values.
  */
-export async function identifyAds1115(bus: I2cBus, address: number): Promise<boolean> {
-  try {
-    const config = await readRegister(bus, address, Register.config);
-    const lo = await readRegister(bus, address, Register.loThresh);
-    const hi = await readRegister(bus, address, Register.hiThresh);
-    return config === RESET.config && lo === RESET.loThresh && hi === RESET.hiThresh;
-  } catch {
-    return false;
-  }
+const POWER_ON: RegisterExpectation[] = [
+  { name: 'Config', register: Register.config, width: 16, expected: RESET.config },
+  { name: 'Lo_thresh', register: Register.loThresh, width: 16, expected: RESET.loThresh },
+  { name: 'Hi_thresh', register: Register.hiThresh, width: 16, expected: RESET.hiThresh },
+];
+
+export function identifyAds1115(bus: I2cBus, address: number): Promise<boolean> {
+  return matchesIdentity(bus, address, POWER_ON);
 }
 
 export function createAds1115Driver(
@@ -54,28 +51,25 @@ export function createAds1115Driver(
   options: Ads1115Options,
 ): SensorDriver {
   const { bus, address, timing } = io;
-  const where = `i2c-${bus.busNumber} ${hex(address)}`;
   const periodMs = conversionTimeMs(options.dataRate);
-  const firstWaitMs = Math.ceil(periodMs * (1 + OSCILLATOR_TOLERANCE)) + 1;
-  const pollMs = Math.max(1, Math.ceil(periodMs * OSCILLATOR_TOLERANCE));
-
-  const writeRegister = (register: number, value: number) => bus.writeWord(address, register, swap16(value));
 
   async function convert(input: Ads1115Input): Promise<number> {
     const settings = { mux: input.mux, fullScaleV: input.fullScaleV, dataRate: options.dataRate };
-    await writeRegister(Register.config, encodeSingleShot(settings, true));
-    await timing.sleep(firstWaitMs);
-    for (let poll = 0; poll <= MAX_READY_POLLS; poll++) {
-      if (poll > 0) await timing.sleep(pollMs);
-      // OS reads 0 while the conversion runs and 1 once the result is in the conversion register (§9.6.3).
-      if (isConversionDone(await readRegister(bus, address, Register.config))) {
-        return readRegister(bus, address, Register.conversion);
-      }
-    }
-    throw new DeviceFault(
-      'not-ready',
-      `${where}: ADS1115 conversion of ${input.name} not ready after ${firstWaitMs + MAX_READY_POLLS * pollMs} ms (OS bit stayed 0)`,
+    await writeRegister16(bus, address, Register.config, encodeSingleShot(settings, true));
+    // OS reads 0 while the conversion runs and 1 once the result is in the conversion register (§9.6.3).
+    await pollUntil(
+      timing,
+      {
+        firstWaitMs: Math.ceil(periodMs * (1 + OSCILLATOR_TOLERANCE)) + 1,
+        intervalMs: periodMs * OSCILLATOR_TOLERANCE,
+        attempts: 1 + MAX_READY_POLLS,
+        what: `${i2cLocation(bus, address)}: ADS1115 conversion of ${input.name}`,
+        symptom: 'OS bit stayed 0',
+      },
+      () => readRegister16(bus, address, Register.config),
+      isConversionDone,
     );
+    return readRegister16(bus, address, Register.conversion);
   }
 
   return {
@@ -90,14 +84,16 @@ export function createAds1115Driver(
         { mux: first.mux, fullScaleV: first.fullScaleV, dataRate: options.dataRate },
         false,
       );
-      await writeRegister(Register.config, expected);
-      const found = (await readRegister(bus, address, Register.config)) & CONFIG_SETTINGS_MASK;
-      if (found !== expected) {
-        throw new DeviceFault(
-          'wrong-chip-id',
-          `${where}: expected an ADS1115 holding config ${hex(expected, 4)}, found ${hex(found, 4)}`,
-        );
-      }
+      await writeRegister16(bus, address, Register.config, expected);
+      await requireIdentity(bus, address, 'an ADS1115', [
+        {
+          name: 'config',
+          register: Register.config,
+          width: 16,
+          field: (word) => word & CONFIG_SETTINGS_MASK,
+          expected,
+        },
+      ]);
     },
 
     async read() {

@@ -1,6 +1,7 @@
 /**
  * TI ADS1115: 16-bit delta-sigma ADC with four inputs, used single-ended or as
- * differential pairs, each input with its own full scale and calibration.
+ * differential pairs, each input with its own full scale. Channels are in volts; the
+ * channel pipeline (`channels.<name>.calibration`) turns them into engineering units.
  */
 import { defineI2cSensor, Ucum, z } from '../../src/device-kit/index.js';
 import { createAds1115Driver, identifyAds1115 } from './driver.js';
@@ -10,30 +11,11 @@ import { Ads1115Sim } from './sim.js';
 /** Channel ids travel in topics and config keys, so they stay plain identifiers. */
 const CHANNEL_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
-const point = z.tuple([z.number(), z.number()]);
-
-const calibration = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('linear'),
-    scale: z.number(),
-    offset: z.number().default(0),
-    unit: z.string().min(1),
-  }),
-  z.strictObject({
-    kind: z.literal('two-point'),
-    points: z
-      .tuple([point, point])
-      .refine(([a, b]) => a[0] !== b[0], 'two-point calibration needs two different voltages'),
-    unit: z.string().min(1),
-  }),
-]);
-
 const input = z.strictObject({
   name: z.string().regex(CHANNEL_NAME, 'a channel name is a letter followed by letters, digits, _ or -'),
   mux: z.enum(MUX_SETTINGS),
   /** ±FS in volts. Whatever the range, no input may go below GND − 0.3 V or above VDD + 0.3 V (§7.1). */
   fullScaleV: z.literal([...FULL_SCALES_V]).default(4.096),
-  calibration: calibration.optional(),
 });
 
 /** Every input single-ended at ±4.096 V, which covers 0–3.3 V signals on a Pi-powered board. */
@@ -74,7 +56,7 @@ export const definition = defineI2cSensor({
   channels: (o) =>
     o.inputs.map((i) => ({
       id: i.name,
-      unit: i.calibration?.unit ?? Ucum.volt,
+      unit: Ucum.volt,
       description: `${i.mux.toUpperCase().replace('-', '–')}${i.mux.includes('-') ? '' : ' vs GND'}, ±${i.fullScaleV} V`,
     })),
   create: (io, o) => createAds1115Driver(io, o),

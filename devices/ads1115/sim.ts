@@ -4,7 +4,12 @@
  * transfer function with clipping (§9.5.4). Not modelled: the comparator and
  * ALERT/RDY pin, input limits beyond the supply rails, noise and offset.
  */
-import { type RegisterDump, RegisterSim16, type SimClock, type SimInputs } from '../../src/device-kit/index.js';
+import {
+  type RegisterDump,
+  RegisterSim16,
+  type SimClock,
+  type SimInputs,
+} from '../../src/device-kit/index.js';
 import {
   CONFIG_SETTINGS_MASK,
   type ConversionSettings,
@@ -34,8 +39,8 @@ export class Ads1115Sim extends RegisterSim16 {
     this.reset();
   }
 
-  /** Keys `ain0V`..`ain3V`: each input's voltage against GND. Other keys are ignored. */
-  override setInputs(inputs: SimInputs): void {
+  /** Keys `ain0V`..`ain3V`: each input's voltage against GND. */
+  protected override takeInputs(inputs: SimInputs): void {
     INPUT_NAMES.forEach((name, pin) => {
       const value = inputs[name];
       if (value !== undefined) this.volts[pin] = value;

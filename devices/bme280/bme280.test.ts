@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceFault, type I2cBus } from '../../src/device-kit/index.js';
-import { SimI2cBus } from '../../src/hal/sim/sim-i2c-bus.js';
-import { ManualClock } from '../../test/support/manual-clock.js';
+import { i2cRig, readChannels } from '../../test/support/device-harness.js';
 import { type Bme280Calibration, encodeCalibration, parseCalibration } from './calibration.js';
 import {
   compensate,
@@ -15,7 +14,7 @@ import {
 } from './compensation.js';
 import { definition, optionsSchema } from './index.js';
 import { REFERENCE, SIGNED } from './reference-vectors.js';
-import { Bme280Sim, REFERENCE_CALIBRATION } from './sim.js';
+import { type Bme280Sim, REFERENCE_CALIBRATION } from './sim.js';
 
 const bytes = (hexString: string) => Uint8Array.from(Buffer.from(hexString, 'hex'));
 const calibrationOf = (v: { tp: string; h: string }) => parseCalibration(bytes(v.tp), bytes(v.h));
@@ -106,18 +105,8 @@ describe('compensation against BME280_SensorAPI', () => {
   });
 });
 
-async function setup(options: Record<string, unknown> = {}, address = 0x76) {
-  const clock = new ManualClock(0);
-  const parsed = optionsSchema.parse(options);
-  const sim = new Bme280Sim(clock);
-  const bus = new SimI2cBus(1);
-  bus.attach(address, sim);
-  const driver = definition.create({ bus, address, timing: clock }, parsed);
-  return { clock, sim, bus, driver, address };
-}
-
-const values = (readings: Array<{ channel: string; value: number | null }>) =>
-  Object.fromEntries(readings.map((r) => [r.channel, r.value]));
+const setup = (options: Record<string, unknown> = {}, address = 0x76) =>
+  i2cRig<Bme280Sim>(definition, { options, address });
 
 describe('driver on the simulated chip', () => {
   const temperatures = [-40, -25, 0, 21.5, 40, 60, 85];
@@ -133,14 +122,14 @@ describe('driver on the simulated chip', () => {
   for (const compensation of ['float', 'integer'] as const) {
     it(`reads back inputs across -40..85 °C, 300..1100 hPa, 0..100 %RH (${compensation})`, async () => {
       const x16 = { temperature: 16, pressure: 16, humidity: 16 };
-      const { sim, driver } = await setup({ compensation, oversampling: x16 });
+      const { sim, driver } = setup({ compensation, oversampling: x16 });
       await driver.init();
       const tol = tolerance[compensation];
       for (const temperatureC of temperatures) {
         for (const pressurePa of pressures) {
           for (const humidityPct of humidities) {
             sim.setInputs({ temperatureC, pressurePa, humidityPct });
-            const got = values(await driver.read());
+            const got = readChannels(await driver.read());
             const label = `${temperatureC} °C ${pressurePa} Pa ${humidityPct} %RH`;
             expect(Math.abs(got.temperature! - temperatureC), label).toBeLessThanOrEqual(tol.temperature);
             expect(Math.abs(got.pressure! - pressurePa), label).toBeLessThanOrEqual(tol.pressure);
@@ -152,17 +141,17 @@ describe('driver on the simulated chip', () => {
   }
 
   it('at oversampling x1 resolves 16 bits: 0.005 °C and 2.6 Pa steps (Tables 5, 6)', async () => {
-    const { sim, driver } = await setup();
+    const { sim, driver } = setup();
     await driver.init();
     sim.setInputs({ temperatureC: 23.456, pressurePa: 98765.4, humidityPct: 41.2 });
-    const got = values(await driver.read());
+    const got = readChannels(await driver.read());
     expect(Math.abs(got.temperature! - 23.456)).toBeLessThanOrEqual(0.003);
     expect(Math.abs(got.pressure! - 98765.4)).toBeLessThanOrEqual(1.8);
     expect(Math.abs(got.humidity! - 41.2)).toBeLessThanOrEqual(0.01);
   });
 
   it('initialises in datasheet order: reset, NVM wait, calibration, ctrl_hum, config, ctrl_meas', async () => {
-    const { bus, address, clock } = await setup();
+    const { bus, address, clock } = setup();
     const log: string[] = [];
     const recording = new Proxy(bus, {
       get(target, key, receiver) {
@@ -197,43 +186,43 @@ describe('driver on the simulated chip', () => {
   });
 
   it('forced mode: one conversion per read, waiting the datasheet maximum time', async () => {
-    const { sim, driver, clock } = await setup({
+    const { sim, driver, clock } = setup({
       oversampling: { temperature: 16, pressure: 16, humidity: 16 },
     });
     await driver.init();
     sim.setInputs({ temperatureC: 30 });
     const before = clock.nowMs();
-    expect(values(await driver.read()).temperature).toBeCloseTo(30, 2);
+    expect(readChannels(await driver.read()).temperature).toBeCloseTo(30, 2);
     // 1.25 + 2.3·16 + (2.3·16 + 0.575) · 2 = 112.8 ms, rounded up (Appendix B §9.1).
     expect(clock.nowMs() - before).toBe(113);
     sim.setInputs({ temperatureC: 31 });
-    expect(values(await driver.read()).temperature).toBeCloseTo(31, 2);
+    expect(readChannels(await driver.read()).temperature).toBeCloseTo(31, 2);
   });
 
   it('normal mode: reads the latest cycle without starting conversions', async () => {
-    const { sim, driver, clock, bus, address } = await setup({ mode: 'normal', standbyMs: 125 });
+    const { sim, driver, clock, bus, address } = setup({ mode: 'normal', standbyMs: 125 });
     sim.setInputs({ temperatureC: 18 });
     await driver.init();
-    expect(values(await driver.read()).temperature).toBeCloseTo(18, 2);
+    expect(readChannels(await driver.read()).temperature).toBeCloseTo(18, 2);
     sim.setInputs({ temperatureC: 19 });
     const transfers = bus.transfers.get(address)!;
     await clock.sleep(140);
-    expect(values(await driver.read()).temperature).toBeCloseTo(19, 2);
+    expect(readChannels(await driver.read()).temperature).toBeCloseTo(19, 2);
     expect(bus.transfers.get(address)! - transfers).toBe(1);
   });
 
   it('the IIR filter (§3.4.4) makes a step in temperature arrive gradually', async () => {
-    const { sim, driver } = await setup({ filter: 16 });
+    const { sim, driver } = setup({ filter: 16 });
     sim.setInputs({ temperatureC: 20 });
     await driver.init();
     await driver.read();
     sim.setInputs({ temperatureC: 36 });
-    expect(values(await driver.read()).temperature).toBeCloseTo(21, 1);
-    expect(values(await driver.read()).temperature).toBeCloseTo(21.94, 1);
+    expect(readChannels(await driver.read()).temperature).toBeCloseTo(21, 1);
+    expect(readChannels(await driver.read()).temperature).toBeCloseTo(21.94, 1);
   });
 
   it('gives a bad reading for a skipped channel and keeps the others', async () => {
-    const { driver } = await setup({ oversampling: { pressure: 0 } });
+    const { driver } = setup({ oversampling: { pressure: 0 } });
     await driver.init();
     const readings = await driver.read();
     expect(readings.find((r) => r.channel === 'pressure')).toMatchObject({ value: null, quality: 'bad' });
@@ -242,7 +231,7 @@ describe('driver on the simulated chip', () => {
   });
 
   it('marks a value at a clamp as uncertain', async () => {
-    const { sim, driver } = await setup();
+    const { sim, driver } = setup();
     await driver.init();
     sim.setInputs({ temperatureC: 95, humidityPct: 50 });
     const readings = await driver.read();
@@ -253,14 +242,14 @@ describe('driver on the simulated chip', () => {
   });
 
   it('refuses pressure or humidity without temperature (they need t_fine)', async () => {
-    const { driver } = await setup({ oversampling: { temperature: 0 } });
+    const { driver } = setup({ oversampling: { temperature: 0 } });
     await expect(driver.init()).rejects.toMatchObject({ reason: 'config' });
   });
 });
 
 describe('faults', () => {
   it('names bus, address, expected and found chip id', async () => {
-    const { sim, driver } = await setup({}, 0x77);
+    const { sim, driver } = setup({}, 0x77);
     sim.setChipId(0x58);
     const error = await driver.init().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeviceFault);
@@ -269,7 +258,7 @@ describe('faults', () => {
   });
 
   it('gives up on a conversion that never completes after a bounded number of polls', async () => {
-    const { sim, driver, bus, address } = await setup();
+    const { sim, driver, bus, address } = setup();
     await driver.init();
     sim.stickMeasuring(true);
     const transfers = bus.transfers.get(address)!;
@@ -280,7 +269,7 @@ describe('faults', () => {
   });
 
   it('surfaces a NACK (EREMOTEIO) and an EIO as thrown errors', async () => {
-    const { bus, driver, address } = await setup();
+    const { bus, driver, address } = setup();
     bus.unplug(address);
     await expect(driver.init()).rejects.toMatchObject({ code: 'EREMOTEIO' });
     bus.replug(address);
@@ -293,10 +282,7 @@ describe('faults', () => {
 
 describe('simulator and definition', () => {
   it('latches ctrl_hum only on a ctrl_meas write (§5.4.3)', async () => {
-    const clock = new ManualClock(0);
-    const sim = new Bme280Sim(clock);
-    const bus = new SimI2cBus(1);
-    bus.attach(0x76, sim);
+    const { clock, bus } = setup();
     const humidityAfter = async (ms: number) => {
       await clock.sleep(ms);
       return bus.readWord(0x76, 0xfd);
@@ -310,10 +296,7 @@ describe('simulator and definition', () => {
   });
 
   it('soft reset clears the control registers and sets im_update briefly', async () => {
-    const clock = new ManualClock(0);
-    const sim = new Bme280Sim(clock);
-    const bus = new SimI2cBus(1);
-    bus.attach(0x76, sim);
+    const { clock, bus } = setup();
     await bus.writeByte(0x76, 0xf2, 0x03);
     await bus.writeByte(0x76, 0xe0, 0xb6);
     expect((await bus.readByte(0x76, 0xf3)) & 0x01).toBe(1);
@@ -323,10 +306,7 @@ describe('simulator and definition', () => {
   });
 
   it('identifies by chip id only, and exports an i2c-stub image', async () => {
-    const clock = new ManualClock(0);
-    const sim = new Bme280Sim(clock);
-    const bus = new SimI2cBus(1);
-    bus.attach(0x76, sim);
+    const { sim, bus } = setup();
     expect(await definition.identify(bus, 0x76)).toBe(true);
     expect(await definition.identify(bus, 0x77)).toBe(false);
     sim.setChipId(0x61);

@@ -5,8 +5,12 @@
 import {
   type ChannelReading,
   DeviceFault,
-  hex,
   type I2cBus,
+  i2cLocation,
+  type PollSchedule,
+  pollUntil,
+  type RegisterExpectation,
+  requireIdentity,
   type SensorDriver,
   type Timing,
 } from '../../src/device-kit/index.js';
@@ -50,18 +54,27 @@ export interface Bme280Options {
 
 /** Datasheet Table 1: start-up time (which includes the NVM copy after a reset) is at most 2 ms. */
 const STARTUP_MS = 2;
+/** Status reads in all while the NVM copy runs, a start-up time apart. */
 const IM_UPDATE_POLLS = 5;
 /** Status polls after the datasheet's maximum measurement time has passed, 1 ms apart. */
 const MEASURING_POLLS = 10;
 
-/** Chip ids of Bosch relatives that answer at the same addresses, for the wrong-chip message. */
-const KNOWN_IDS: Record<number, string> = {
-  85: 'a BMP180',
-  86: 'a BMP280 (sample)',
-  87: 'a BMP280 (sample)',
-  88: 'a BMP280, which has no humidity sensor',
-  97: 'a BME680/BME688',
-};
+export const IDENTITY: RegisterExpectation[] = [
+  {
+    name: 'chip_id',
+    register: Reg.chipId,
+    width: 8,
+    expected: CHIP_ID,
+    // Bosch relatives that answer at the same addresses.
+    knownOthers: {
+      85: 'a BMP180',
+      86: 'a BMP280 (sample)',
+      87: 'a BMP280 (sample)',
+      88: 'a BMP280, which has no humidity sensor',
+      97: 'a BME680/BME688',
+    },
+  },
+];
 
 export class Bme280Driver implements SensorDriver {
   private calibration: Bme280Calibration | null = null;
@@ -76,7 +89,7 @@ export class Bme280Driver implements SensorDriver {
   }
 
   private get where(): string {
-    return `bme280 on i2c-${this.io.bus.busNumber} at ${hex(this.io.address)}`;
+    return i2cLocation(this.io.bus, this.io.address);
   }
 
   async init(): Promise<void> {
@@ -86,20 +99,19 @@ export class Bme280Driver implements SensorDriver {
       // Pressure and humidity compensation both need t_fine from a temperature measurement (§4.2.3).
       throw new DeviceFault(
         'config',
-        `${this.where}: pressure and humidity need oversampling.temperature > 0`,
+        `${this.where}: BME280 pressure and humidity need oversampling.temperature > 0`,
       );
     }
-    const id = await bus.readByte(address, Reg.chipId);
-    if (id !== CHIP_ID) {
-      const known = KNOWN_IDS[id] ? ` (${KNOWN_IDS[id]})` : '';
-      throw new DeviceFault(
-        'wrong-chip-id',
-        `${this.where}: expected chip id ${hex(CHIP_ID)} in register ${hex(Reg.chipId)}, found ${hex(id)}${known}`,
-      );
-    }
+    await requireIdentity(bus, address, 'a BME280', IDENTITY);
     // A soft reset puts the chip in sleep mode with known registers whatever a previous run left (§5.4.2).
     await bus.writeByte(address, Reg.reset, SOFT_RESET_COMMAND);
-    await this.waitForNvmCopy();
+    await this.waitForStatus(STATUS_IM_UPDATE, {
+      firstWaitMs: STARTUP_MS,
+      intervalMs: STARTUP_MS,
+      attempts: IM_UPDATE_POLLS,
+      what: `${this.where}: BME280 NVM copy after soft reset`,
+      symptom: 'status im_update set',
+    });
     this.calibration = await this.readCalibration();
     // ctrl_hum takes effect only after a write to ctrl_meas (§5.4.3), and config writes
     // may be ignored in normal mode (§5.4.6): so ctrl_hum, then config, then ctrl_meas.
@@ -117,13 +129,18 @@ export class Bme280Driver implements SensorDriver {
 
   async read(): Promise<ChannelReading[]> {
     const calibration = this.calibration;
-    if (!calibration) throw new DeviceFault('not-ready', `${this.where}: read before init`);
+    if (!calibration) throw new DeviceFault('not-ready', `${this.where}: BME280 read before init`);
     const { bus, address } = this.io;
     if (this.options.mode === 'forced') {
       // Forced mode: one measurement per ctrl_meas write, then back to sleep (§3.3.3).
       await bus.writeByte(address, Reg.ctrlMeas, this.ctrlMeasBase | MODE_FORCED);
-      await this.io.timing.sleep(this.maxMeasurementMs());
-      await this.waitWhileMeasuring();
+      await this.waitForStatus(STATUS_MEASURING, {
+        firstWaitMs: this.maxMeasurementMs(),
+        intervalMs: 1,
+        attempts: 1 + MEASURING_POLLS,
+        what: `${this.where}: BME280 conversion`,
+        symptom: 'status measuring bit stays set',
+      });
     }
     // One burst so all three values come from the same measurement (§4, data register shadowing).
     const buffer = Buffer.alloc(DATA_LENGTH);
@@ -142,27 +159,14 @@ export class Bme280Driver implements SensorDriver {
     return Math.ceil(measurementTimeMs(this.options.oversampling, 'max'));
   }
 
-  private async waitForNvmCopy(): Promise<void> {
+  /** Until the status bit `busy` reads 0. */
+  private async waitForStatus(busy: number, schedule: PollSchedule): Promise<void> {
     const { bus, address, timing } = this.io;
-    for (let poll = 0; poll < IM_UPDATE_POLLS; poll++) {
-      await timing.sleep(STARTUP_MS);
-      if (((await bus.readByte(address, Reg.status)) & STATUS_IM_UPDATE) === 0) return;
-    }
-    throw new DeviceFault(
-      'not-ready',
-      `${this.where}: NVM copy after soft reset still running after ${IM_UPDATE_POLLS * STARTUP_MS} ms (status im_update set)`,
-    );
-  }
-
-  private async waitWhileMeasuring(): Promise<void> {
-    const { bus, address, timing } = this.io;
-    for (let poll = 0; poll <= MEASURING_POLLS; poll++) {
-      if (((await bus.readByte(address, Reg.status)) & STATUS_MEASURING) === 0) return;
-      if (poll < MEASURING_POLLS) await timing.sleep(1);
-    }
-    throw new DeviceFault(
-      'not-ready',
-      `${this.where}: conversion not complete ${MEASURING_POLLS} ms after its maximum time (status measuring bit stays set)`,
+    await pollUntil(
+      timing,
+      schedule,
+      () => bus.readByte(address, Reg.status),
+      (status) => (status & busy) === 0,
     );
   }
 

@@ -1,7 +1,6 @@
 /** Bosch BME280: temperature, pressure and relative humidity over I2C. */
-import { defineI2cSensor, type I2cBus, Ucum, z } from '../../src/device-kit/index.js';
-import { Bme280Driver, type Bme280Options } from './driver.js';
-import { CHIP_ID, Reg } from './registers.js';
+import { defineI2cSensor, matchesIdentity, Ucum, z } from '../../src/device-kit/index.js';
+import { Bme280Driver, type Bme280Options, IDENTITY } from './driver.js';
 import { Bme280Sim } from './sim.js';
 
 /** osrs_x settings (§5.4.3, §5.4.5); 0 skips the measurement. */
@@ -39,12 +38,6 @@ export const definition = defineI2cSensor<Bme280Options>({
     { id: 'humidity', unit: Ucum.percent, description: 'relative humidity, 0..100 %RH' },
   ],
   create: (io, options) => new Bme280Driver(io, options),
-  async identify(bus: I2cBus, address: number): Promise<boolean> {
-    try {
-      return (await bus.readByte(address, Reg.chipId)) === CHIP_ID;
-    } catch {
-      return false;
-    }
-  },
+  identify: (bus, address) => matchesIdentity(bus, address, IDENTITY),
   simulator: ({ clock }) => new Bme280Sim(clock),
 });

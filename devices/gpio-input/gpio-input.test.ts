@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ChannelReading, DeviceFault, type Timing } from '../../src/device-kit/index.js';
-import { SimGpio } from '../../src/hal/sim/sim-gpio.js';
+import { readChannels, simGpioPerTest } from '../../test/support/device-harness.js';
 import { edgeIncludes, edgesPerPulse, pulseRateHz, unionEdge } from './edges.js';
 import { definition } from './index.js';
 
 const PIN = 17;
-let stateDir: string;
-let sim: SimGpio;
 
 // The backend stamps edges with performance.now(); the runtime's timing must be the same clock.
 const timing: Timing = {
@@ -19,21 +14,20 @@ const timing: Timing = {
 
 beforeEach(() => {
   vi.useFakeTimers();
-  stateDir = mkdtempSync(join(tmpdir(), 'gpio-input-'));
-  sim = new SimGpio({ stateDir });
 });
 
 afterEach(() => {
   vi.useRealTimers();
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
+const sim = simGpioPerTest();
+
 async function started(options: Record<string, unknown> = {}) {
-  const driver = definition.create({ gpio: sim, pin: PIN, timing }, definition.options.parse(options));
+  const driver = definition.create({ gpio: sim(), pin: PIN, timing }, definition.options.parse(options));
   const pushed: ChannelReading[][] = [];
   driver.onChange?.((readings) => pushed.push(readings));
   await driver.init();
-  const read = async () => Object.fromEntries((await driver.read()).map((r) => [r.channel, r.value]));
+  const read = async () => readChannels(await driver.read());
   return { driver, pushed, read };
 }
 
@@ -60,10 +54,10 @@ describe('definition', () => {
 
 describe('door switch', () => {
   it('reads the logical level; active-low turns a closed switch to ground into 1', async () => {
-    sim.drive(PIN, 1);
+    sim().drive(PIN, 1);
     const { read } = await started({ activeLow: true });
     expect((await read()).level).toBe(0);
-    sim.drive(PIN, 0);
+    sim().drive(PIN, 0);
     expect((await read()).level).toBe(1);
   });
 
@@ -72,7 +66,7 @@ describe('door switch', () => {
     const { pushed } = await started({ activeLow: true, debounceMs: 20 });
     // The door opens: the contact bounces for 8 ms and settles open (pulled up, high).
     for (const level of [1, 0, 1, 0, 1] as const) {
-      sim.drive(PIN, level);
+      sim().drive(PIN, level);
       vi.advanceTimersByTime(2);
     }
     vi.advanceTimersByTime(17);
@@ -85,15 +79,15 @@ describe('door switch', () => {
 
   it('pushes only the configured edges, and none for edge none', async () => {
     const rising = await started({ edge: 'rising' });
-    sim.drive(PIN, 1);
+    sim().drive(PIN, 1);
     vi.advanceTimersByTime(50);
-    sim.drive(PIN, 0);
+    sim().drive(PIN, 0);
     vi.advanceTimersByTime(50);
     expect(rising.pushed.map((r) => r[0]!.value)).toEqual([1]);
     await rising.driver.close!();
 
     const quiet = await started({ edge: 'none' });
-    sim.drive(PIN, 1);
+    sim().drive(PIN, 1);
     vi.advanceTimersByTime(50);
     expect(quiet.pushed).toEqual([]);
     expect((await quiet.read()).count).toBe(1);
@@ -103,10 +97,10 @@ describe('door switch', () => {
 describe('pulse counting', () => {
   it('counts rising edges and gives the pulse rate over the interval since the previous read', async () => {
     const { read } = await started({ debounceMs: 2 });
-    void sim.pulse(PIN, 50, 20);
+    void sim().pulse(PIN, 50, 20);
     vi.advanceTimersByTime(1000);
     expect(await read()).toMatchObject({ count: 50, rate: 50 });
-    void sim.pulse(PIN, 10, 50);
+    void sim().pulse(PIN, 10, 50);
     vi.advanceTimersByTime(1000);
     expect(await read()).toMatchObject({ count: 60, rate: 10 });
   });
@@ -119,15 +113,15 @@ describe('pulse counting', () => {
 
   it('counts both edges with countEdge both, and still reports pulses per second', async () => {
     const { read } = await started({ debounceMs: 0, countEdge: 'both', edge: 'none' });
-    void sim.pulse(PIN, 25, 40);
+    void sim().pulse(PIN, 25, 40);
     vi.advanceTimersByTime(1000);
     expect(await read()).toMatchObject({ count: 50, rate: 25 });
   });
 
   it('counts falling edges of an idle-high open-collector meter', async () => {
-    sim.drive(PIN, 1);
+    sim().drive(PIN, 1);
     const { read } = await started({ debounceMs: 0, countEdge: 'falling' });
-    void sim.pulse(PIN, 7, 100);
+    void sim().pulse(PIN, 7, 100);
     vi.advanceTimersByTime(1000);
     expect((await read()).count).toBe(7);
   });
@@ -135,7 +129,7 @@ describe('pulse counting', () => {
   it('counts an edge that began before a read but was delivered after it in the next read', async () => {
     const { read } = await started({ debounceMs: 20 });
     vi.advanceTimersByTime(990);
-    sim.drive(PIN, 1);
+    sim().drive(PIN, 1);
     vi.advanceTimersByTime(10);
     expect(await read()).toMatchObject({ count: 0, rate: 0 });
     vi.advanceTimersByTime(1000);
@@ -144,7 +138,7 @@ describe('pulse counting', () => {
 
   it('loses pulses shorter than the debounce time', async () => {
     const { read } = await started({ debounceMs: 20 });
-    void sim.pulse(PIN, 100, 10);
+    void sim().pulse(PIN, 100, 10);
     vi.advanceTimersByTime(1100);
     expect((await read()).count).toBe(0);
   });
@@ -152,20 +146,20 @@ describe('pulse counting', () => {
 
 describe('life cycle', () => {
   it('refuses to read before init', async () => {
-    const driver = definition.create({ gpio: sim, pin: PIN, timing }, definition.options.parse({}));
+    const driver = definition.create({ gpio: sim(), pin: PIN, timing }, definition.options.parse({}));
     await expect(driver.read()).rejects.toThrow(DeviceFault);
   });
 
   it('keeps its line and its count across a second init, and releases the pin on close', async () => {
     const { driver, read } = await started({ debounceMs: 0 });
-    sim.drive(PIN, 1);
+    sim().drive(PIN, 1);
     await driver.init();
     expect((await read()).count).toBe(1);
-    sim.drive(PIN, 0);
-    sim.drive(PIN, 1);
+    sim().drive(PIN, 0);
+    sim().drive(PIN, 1);
     await driver.close!();
     expect(vi.getTimerCount()).toBe(0);
-    const again = await sim.digitalInput(PIN, { edge: 'both', debounceMs: 0, activeLow: false });
+    const again = await sim().digitalInput(PIN, { edge: 'both', debounceMs: 0, activeLow: false });
     await again.close();
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceFault, type I2cBus, type SimI2cDevice, swap16 } from '../../src/device-kit/index.js';
+import {
+  type ChannelReading,
+  DeviceFault,
+  readRegister16,
+  type SimI2cDevice,
+  swap16,
+  writeRegister16,
+} from '../../src/device-kit/index.js';
 import { SimI2cBus } from '../../src/hal/sim/sim-i2c-bus.js';
+import { i2cRig } from '../../test/support/device-harness.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { calibrationFor, minimumCurrentLsbA, planCalibration } from './calibration.js';
 import { definition, type Ina219Options } from './index.js';
@@ -25,32 +33,13 @@ const DATASHEET = {
   shuntRangeMv: 40,
 };
 
-/** Bus methods a 16-bit-register driver must not use: i2c-stub answers them differently from the chip. */
-function wordsOnly(bus: SimI2cBus): I2cBus {
-  const refuse = (name: string) => () => Promise.reject(new Error(`${name} used; use SMBus words`));
-  return Object.assign(Object.create(bus) as I2cBus, {
-    readI2cBlock: refuse('readI2cBlock'),
-    writeI2cBlock: refuse('writeI2cBlock'),
-    i2cRead: refuse('i2cRead'),
-    i2cWrite: refuse('i2cWrite'),
-  });
-}
-
-function setup(raw: unknown = {}) {
-  const clock = new ManualClock(0);
-  const options = definition.options.parse(raw) as Ina219Options;
-  const sim = definition.simulator({ clock, address: ADDRESS, options }) as Ina219Sim;
-  const bus = new SimI2cBus(1);
-  bus.attach(ADDRESS, sim);
-  const driver = definition.create({ bus: wordsOnly(bus), address: ADDRESS, timing: clock }, options);
-  return { clock, options, sim, bus, driver };
-}
+const setup = (options: unknown = {}) =>
+  i2cRig<Ina219Sim, Ina219Options>(definition, { options, wordsOnly: true });
 
 /** Registers as the chip holds them (MSB-first values), from the SMBus image. */
 const registers = (sim: Ina219Sim) => [...sim.registerImage().words.values()].map(swap16);
 
-const byChannel = (readings: Awaited<ReturnType<ReturnType<typeof setup>['driver']['read']>>) =>
-  Object.fromEntries(readings.map((r) => [r.channel, r]));
+const byChannel = (readings: ChannelReading[]) => Object.fromEntries(readings.map((r) => [r.channel, r]));
 
 describe('ina219 calibration and registers (pure)', () => {
   it('reproduces the datasheet calibration example (SBOS448 §8.5.1): 2 mΩ, 15 A, 1 mA LSB → 20480', () => {
@@ -245,7 +234,7 @@ describe('ina219 driver against the simulator', () => {
 describe('ina219 faults', () => {
   it.each([
     ['a power-on reset', (sim: Ina219Sim) => sim.reset()],
-    ['RST written to config', (_sim: Ina219Sim, bus: SimI2cBus) => bus.writeWord(ADDRESS, 0, swap16(0x8000))],
+    ['RST written to config', (_sim: Ina219Sim, bus: SimI2cBus) => writeRegister16(bus, ADDRESS, 0, 0x8000)],
   ])('re-programs the calibration lost to %s', async (_what, resetChip) => {
     const { sim, bus, driver } = setup({ busVoltageRangeV: 16, shuntRangeMv: 160, maxCurrentA: 1.5 });
     sim.setInputs({ currentA: 1.2, busVoltageV: 12 });
@@ -331,8 +320,8 @@ describe('ina219 simulator', () => {
   it('sets CNVR after a conversion cycle and clears it on a power read or a config write (§8.6.3.2)', async () => {
     const { clock, sim, bus } = setup();
     sim.setInputs({ currentA: 1, busVoltageV: 5 });
-    const busWord = async () => decodeBus(swap16(await bus.readWord(ADDRESS, 2)));
-    await bus.writeWord(ADDRESS, 0, swap16(CONFIG_RESET));
+    const busWord = async () => decodeBus(await readRegister16(bus, ADDRESS, 2));
+    await writeRegister16(bus, ADDRESS, 0, CONFIG_RESET);
     expect(await busWord()).toMatchObject({ conversionReady: false, counts: 0 });
     await clock.sleep(1.1);
     expect(await busWord()).toMatchObject({ conversionReady: true, counts: 1250 });
@@ -340,7 +329,7 @@ describe('ina219 simulator', () => {
     expect((await busWord()).conversionReady).toBe(false);
     await clock.sleep(1.1);
     expect((await busWord()).conversionReady).toBe(true);
-    await bus.writeWord(ADDRESS, 0, swap16(CONFIG_RESET));
+    await writeRegister16(bus, ADDRESS, 0, CONFIG_RESET);
     expect((await busWord()).conversionReady).toBe(false);
   });
 
@@ -349,8 +338,8 @@ describe('ina219 simulator', () => {
     sim.setInputs({ currentA: 1, busVoltageV: 5 });
     await clock.sleep(2);
     expect(registers(sim).slice(3)).toEqual([0, 0, 0]);
-    await bus.writeWord(ADDRESS, 5, swap16(0x7fff));
-    expect(swap16(await bus.readWord(ADDRESS, 5))).toBe(0x7ffe);
+    await writeRegister16(bus, ADDRESS, 5, 0x7fff);
+    expect(await readRegister16(bus, ADDRESS, 5)).toBe(0x7ffe);
   });
 
   it('exports its registers as SMBus words for i2c-stub', () => {

@@ -49,7 +49,7 @@ export class Ina219Sim extends RegisterSim16 {
   }
 
   /** `currentA` through the shunt (positive from IN+ to IN−) and `busVoltageV` at IN− against GND. */
-  override setInputs(inputs: SimInputs): void {
+  protected override takeInputs(inputs: SimInputs): void {
     if (inputs.currentA !== undefined) this.currentA = inputs.currentA;
     if (inputs.busVoltageV !== undefined) this.busVoltageV = inputs.busVoltageV;
   }

@@ -5,11 +5,15 @@
 import {
   type ChannelReading,
   DeviceFault,
-  hex,
   type I2cBus,
+  i2cLocation,
+  matchesIdentity,
+  type RegisterExpectation,
+  readRegister16,
+  requireIdentity,
   type SensorDriver,
-  swap16,
   type Timing,
+  writeRegister16,
 } from '../../src/device-kit/index.js';
 import type { Mcp9808Options } from './index.js';
 import {
@@ -28,6 +32,18 @@ import {
 
 type Io = { bus: I2cBus; address: number; timing: Timing };
 
+const IDENTITY: RegisterExpectation[] = [
+  { name: 'manufacturer ID', register: Register.manufacturerId, width: 16, expected: MANUFACTURER_ID },
+  {
+    name: 'device ID',
+    register: Register.deviceId,
+    width: 16,
+    field: deviceIdOf,
+    expected: DEVICE_ID,
+    digits: 2,
+  },
+];
+
 /** The limit register words for the options; without an alert window, limits no reading can cross. */
 export function limitWords(alert: Mcp9808Options['alert']): Array<[register: number, word: number]> {
   return [
@@ -44,25 +60,13 @@ const LIMIT_NAMES: Record<number, string> = {
 };
 
 export class Mcp9808Driver implements SensorDriver {
-  private readonly where: string;
-
   constructor(
     private readonly io: Io,
     private readonly options: Mcp9808Options,
-  ) {
-    this.where = `mcp9808 on i2c-${io.bus.busNumber} at ${hex(io.address)}`;
-  }
+  ) {}
 
   async init(): Promise<void> {
-    const manufacturer = await this.readRegister(Register.manufacturerId);
-    const device = deviceIdOf(await this.readRegister(Register.deviceId));
-    if (manufacturer !== MANUFACTURER_ID || device !== DEVICE_ID) {
-      throw new DeviceFault(
-        'wrong-chip-id',
-        `${this.where}: manufacturer ID ${hex(MANUFACTURER_ID, 4)} and device ID ${hex(DEVICE_ID)} expected, ` +
-          `found ${hex(manufacturer, 4)} and ${hex(device)}`,
-      );
-    }
+    await requireIdentity(this.io.bus, this.io.address, 'an MCP9808', IDENTITY);
     // CONFIG 0 (§5.1.1): continuous conversion (wakes a chip left in shutdown), no hysteresis,
     // ALERT pin off. The TA flags do not depend on the ALERT pin settings (§5.1.3, note 1).
     await this.writeRegister(Register.config, 0x0000);
@@ -80,7 +84,7 @@ export class Mcp9808Driver implements SensorDriver {
       if ((found & 0x1ffc) !== word) {
         throw new DeviceFault(
           'config',
-          `${this.where}: ${LIMIT_NAMES[register]} reads ${decodeLimit(found)} °C after writing ${decodeLimit(word)} °C; ` +
+          `${i2cLocation(this.io.bus, this.io.address)}: MCP9808 ${LIMIT_NAMES[register]} reads ${decodeLimit(found)} °C after writing ${decodeLimit(word)} °C; ` +
             'the limits are locked (CONFIG Win.Lock/Crit.Lock) until the chip is power-cycled',
         );
       }
@@ -99,22 +103,16 @@ export class Mcp9808Driver implements SensorDriver {
     ];
   }
 
-  private async readRegister(register: number): Promise<number> {
-    return swap16(await this.io.bus.readWord(this.io.address, register));
+  private readRegister(register: number): Promise<number> {
+    return readRegister16(this.io.bus, this.io.address, register);
   }
 
-  private async writeRegister(register: number, value: number): Promise<void> {
-    await this.io.bus.writeWord(this.io.address, register, swap16(value));
+  private writeRegister(register: number, value: number): Promise<void> {
+    return writeRegister16(this.io.bus, this.io.address, register, value);
   }
 }
 
 /** Reads only the two ID registers; 0x18–0x1F is shared with accelerometers (LIS3DH) and others. */
-export async function identifyMcp9808(bus: I2cBus, address: number): Promise<boolean> {
-  try {
-    const manufacturer = swap16(await bus.readWord(address, Register.manufacturerId));
-    const device = deviceIdOf(swap16(await bus.readWord(address, Register.deviceId)));
-    return manufacturer === MANUFACTURER_ID && device === DEVICE_ID;
-  } catch {
-    return false;
-  }
+export function identifyMcp9808(bus: I2cBus, address: number): Promise<boolean> {
+  return matchesIdentity(bus, address, IDENTITY);
 }

@@ -1,32 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DeviceFault, swap16 } from '../../src/device-kit/index.js';
-import { SimI2cBus } from '../../src/hal/sim/sim-i2c-bus.js';
-import { ManualClock } from '../../test/support/manual-clock.js';
+import { DeviceFault, readRegister16, writeRegister16 } from '../../src/device-kit/index.js';
+import { i2cRig, readChannels } from '../../test/support/device-harness.js';
 import { identifyMcp9808, limitWords } from './driver.js';
 import { definition, options as optionsSchema } from './index.js';
 import { Config, decodeAmbient, decodeLimit, encodeLimit, Register } from './registers.js';
-import { Mcp9808Sim } from './sim.js';
+import type { Mcp9808Sim } from './sim.js';
 
 const ADDRESS = 0x18;
 
-function setup(options: Record<string, unknown> = {}, temperatureC = 25) {
-  const clock = new ManualClock(1000);
-  const bus = new SimI2cBus(1);
-  const sim = new Mcp9808Sim(clock);
-  sim.setInputs({ temperatureC });
-  bus.attach(ADDRESS, sim);
-  const driver = definition.create({ bus, address: ADDRESS, timing: clock }, optionsSchema.parse(options));
-  return { clock, bus, sim, driver };
-}
-
-async function readChannels(driver: { read(): Promise<Array<{ channel: string; value: number | null }>> }) {
-  const readings = await driver.read();
-  return Object.fromEntries(readings.map((r) => [r.channel, r.value]));
-}
-
-async function peek(bus: SimI2cBus, register: number): Promise<number> {
-  return swap16(await bus.readWord(ADDRESS, register));
-}
+const setup = (options: Record<string, unknown> = {}) =>
+  i2cRig<Mcp9808Sim>(definition, { options, startMs: 1000, inputs: { temperatureC: 25 } });
 
 /**
  * DS25095 §5.1.3.1 Example 5-1, transcribed: mask the flags, then combine the bytes.
@@ -124,7 +107,7 @@ describe('mcp9808 driver on its simulator', () => {
     for (let t = -40; t <= 125; t += 0.23) {
       sim.setInputs({ temperatureC: t });
       clock.t += 250;
-      expect((await readChannels(driver)).temperature).toBe(Math.round(t * 16) / 16);
+      expect(readChannels(await driver.read()).temperature).toBe(Math.round(t * 16) / 16);
     }
   });
 
@@ -142,8 +125,9 @@ describe('mcp9808 driver on its simulator', () => {
       const msUntilSeen = async (t: number) => {
         sim.setInputs({ temperatureC: t });
         const start = clock.t;
-        const before = (await readChannels(driver)).temperature;
-        while ((await readChannels(driver)).temperature === before && clock.t - start < 1000) clock.t += 1;
+        const before = readChannels(await driver.read()).temperature;
+        while (readChannels(await driver.read()).temperature === before && clock.t - start < 1000)
+          clock.t += 1;
         return clock.t - start;
       };
       await msUntilSeen(30);
@@ -151,7 +135,7 @@ describe('mcp9808 driver on its simulator', () => {
       for (const t of [-39.9, -12.3, 0.2, 25.3, 99.99]) {
         sim.setInputs({ temperatureC: t });
         clock.t += tconv;
-        expect((await readChannels(driver)).temperature).toBe(Math.round(t / resolution) * resolution);
+        expect(readChannels(await driver.read()).temperature).toBe(Math.round(t / resolution) * resolution);
       }
     },
   );
@@ -166,20 +150,16 @@ describe('mcp9808 driver on its simulator', () => {
     for (const [input, expected] of cases) {
       sim.setInputs({ temperatureC: input });
       clock.t += 250;
-      expect((await readChannels(driver)).temperature).toBe(expected);
+      expect(readChannels(await driver.read()).temperature).toBe(expected);
     }
   });
 
   it('reads a real conversion first: init waits out the power-up 0 °C', async () => {
-    const clock = new ManualClock(0);
-    const bus = new SimI2cBus(1);
-    const sim = new Mcp9808Sim(clock);
-    bus.attach(ADDRESS, sim);
-    expect(await peek(bus, Register.ambient)).toBe(0x0000);
-    const driver = definition.create({ bus, address: ADDRESS, timing: clock }, optionsSchema.parse({}));
+    const { clock, bus, driver } = i2cRig(definition);
+    expect(await readRegister16(bus, ADDRESS, Register.ambient)).toBe(0x0000);
     await driver.init();
     expect(clock.t).toBe(500);
-    expect((await readChannels(driver)).temperature).toBe(25);
+    expect(readChannels(await driver.read()).temperature).toBe(25);
   });
 
   it('configures the chip: continuous, resolution by byte write, limits', async () => {
@@ -190,10 +170,10 @@ describe('mcp9808 driver on its simulator', () => {
     await driver.read();
     expect(byteWrite).toHaveBeenCalledWith(ADDRESS, Register.resolution, 0b01);
     expect(await bus.readByte(ADDRESS, Register.resolution)).toBe(0b01);
-    expect(await peek(bus, Register.config)).toBe(0);
-    expect(decodeLimit(await peek(bus, Register.upperLimit))).toBe(30);
-    expect(decodeLimit(await peek(bus, Register.lowerLimit))).toBe(-10.25);
-    expect(decodeLimit(await peek(bus, Register.criticalLimit))).toBe(45.5);
+    expect(await readRegister16(bus, ADDRESS, Register.config)).toBe(0);
+    expect(decodeLimit(await readRegister16(bus, ADDRESS, Register.upperLimit))).toBe(30);
+    expect(decodeLimit(await readRegister16(bus, ADDRESS, Register.lowerLimit))).toBe(-10.25);
+    expect(decodeLimit(await readRegister16(bus, ADDRESS, Register.criticalLimit))).toBe(45.5);
     for (const block of blocks) expect(block).not.toHaveBeenCalled();
   });
 
@@ -214,7 +194,7 @@ describe('mcp9808 driver on its simulator', () => {
     for (const [t, alert] of steps) {
       sim.setInputs({ temperatureC: t });
       clock.t += 250;
-      expect(await readChannels(driver), `${t} °C`).toEqual({ temperature: t, alert });
+      expect(readChannels(await driver.read()), `${t} °C`).toEqual({ temperature: t, alert });
     }
   });
 
@@ -223,27 +203,27 @@ describe('mcp9808 driver on its simulator', () => {
     await driver.init();
     sim.setInputs({ temperatureC: 35 });
     clock.t += 250;
-    expect(decodeAmbient(await peek(bus, Register.ambient))).toMatchObject({
+    expect(decodeAmbient(await readRegister16(bus, ADDRESS, Register.ambient))).toMatchObject({
       atOrAboveCritical: true,
       aboveUpper: false,
       belowLower: false,
     });
-    expect((await readChannels(driver)).alert).toBe(1);
+    expect(readChannels(await driver.read()).alert).toBe(1);
   });
 
   it('wakes a chip left in shutdown', async () => {
     const { clock, bus, sim, driver } = setup();
-    await bus.writeWord(ADDRESS, Register.config, swap16(Config.shutdown));
+    await writeRegister16(bus, ADDRESS, Register.config, Config.shutdown);
     sim.setInputs({ temperatureC: 31 });
     clock.t += 1000;
-    expect(decodeAmbient(await peek(bus, Register.ambient)).temperatureC).toBe(0);
+    expect(decodeAmbient(await readRegister16(bus, ADDRESS, Register.ambient)).temperatureC).toBe(0);
     await driver.init();
-    expect((await readChannels(driver)).temperature).toBe(31);
+    expect(readChannels(await driver.read()).temperature).toBe(31);
   });
 
   it('fails when locked limits ignore the writes', async () => {
     const { bus, driver } = setup({ alert: { lowC: 0, highC: 30 } });
-    await bus.writeWord(ADDRESS, Register.config, swap16(Config.windowLock));
+    await writeRegister16(bus, ADDRESS, Register.config, Config.windowLock);
     const error = await driver.init().catch((e: unknown) => e);
     expect(error).toMatchObject({ reason: 'config' });
     expect((error as Error).message).toMatch(/TUPPER reads 0 °C after writing 30 °C.*locked/);
@@ -273,7 +253,7 @@ describe('mcp9808 faults', () => {
     await expect(driver.read()).rejects.toMatchObject({ code: 'EREMOTEIO' });
     await expect(driver.init()).rejects.toMatchObject({ code: 'EREMOTEIO' });
     bus.replug(ADDRESS);
-    expect((await readChannels(driver)).temperature).toBe(25);
+    expect(readChannels(await driver.read()).temperature).toBe(25);
   });
 
   it('passes EIO through', async () => {
@@ -281,7 +261,7 @@ describe('mcp9808 faults', () => {
     await driver.init();
     bus.failNext(ADDRESS, 'EIO');
     await expect(driver.read()).rejects.toMatchObject({ code: 'EIO' });
-    expect((await readChannels(driver)).temperature).toBe(25);
+    expect(readChannels(await driver.read()).temperature).toBe(25);
   });
 });
 
@@ -298,17 +278,15 @@ describe('mcp9808 simulator', () => {
   it('keeps read-only registers from being written and NACKs pointers past 08h', async () => {
     const { bus } = setup();
     await bus.writeWord(ADDRESS, Register.manufacturerId, 0);
-    expect(await peek(bus, Register.manufacturerId)).toBe(0x0054);
+    expect(await readRegister16(bus, ADDRESS, Register.manufacturerId)).toBe(0x0054);
     await expect(bus.readWord(ADDRESS, 0x09)).rejects.toMatchObject({ code: 'EREMOTEIO' });
   });
 });
 
 describe('mcp9808 identify', () => {
   it('answers true for an MCP9808, reading only the ID registers', async () => {
-    const bus = new SimI2cBus(1);
-    const sim = new Mcp9808Sim(new ManualClock(0));
+    const { bus, sim } = i2cRig<Mcp9808Sim>(definition, { address: 0x1c });
     const writes = vi.spyOn(sim, 'write');
-    bus.attach(0x1c, sim);
     expect(await identifyMcp9808(bus, 0x1c)).toBe(true);
     expect(writes.mock.calls.map(([data]) => [...data])).toEqual([
       [Register.manufacturerId],
@@ -317,10 +295,8 @@ describe('mcp9808 identify', () => {
   });
 
   it('answers false for other ids and for an empty address', async () => {
-    const bus = new SimI2cBus(1);
-    const sim = new Mcp9808Sim(new ManualClock(0));
+    const { bus, sim } = i2cRig<Mcp9808Sim>(definition, { address: 0x1d });
     sim.setIds(0x0054, 0x02);
-    bus.attach(0x1d, sim);
     expect(await identifyMcp9808(bus, 0x1d)).toBe(false);
     expect(await identifyMcp9808(bus, 0x1e)).toBe(false);
   });

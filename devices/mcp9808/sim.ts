@@ -5,6 +5,7 @@
  * Time is evaluated lazily: every transfer first completes the conversions due by now.
  */
 import {
+  finiteInput,
   parseDump,
   type RegisterDump,
   RegisterSim16,
@@ -65,13 +66,8 @@ export class Mcp9808Sim extends RegisterSim16 {
     super.write(data);
   }
 
-  override setInputs(inputs: SimInputs): void {
-    const value = inputs.temperatureC;
-    if (value === undefined) return;
-    if (!Number.isFinite(value))
-      throw new RangeError(`mcp9808 sim: temperatureC must be finite, not ${value}`);
-    this.elapse();
-    this.temperatureC = value;
+  protected override takeInputs(inputs: SimInputs): void {
+    this.temperatureC = finiteInput(inputs, 'temperatureC', 'mcp9808 sim') ?? this.temperatureC;
   }
 
   /** 16-bit registers take two dump bytes each, the resolution register one. */

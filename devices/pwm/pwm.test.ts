@@ -1,29 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DeviceFault, type Timing } from '../../src/device-kit/index.js';
-import { SimGpio } from '../../src/hal/sim/sim-gpio.js';
+import { simGpioPerTest } from '../../test/support/device-harness.js';
 import { dutyMapping, frequencyFor, servoDuty } from './duty.js';
 import { definition, options } from './index.js';
 
 const PIN = 18;
-let stateDir: string;
-let sim: SimGpio;
+const sim = simGpioPerTest();
 const timing: Timing = { nowMs: () => performance.now(), sleep: async () => {} };
-
-beforeEach(() => {
-  stateDir = mkdtempSync(join(tmpdir(), 'pwm-'));
-  sim = new SimGpio({ stateDir });
-});
-
-afterEach(() => {
-  rmSync(stateDir, { recursive: true, force: true });
-});
 
 const parse = (given: Record<string, unknown> = {}) => options.parse(given);
 const pwm = (given: Record<string, unknown> = {}) =>
-  definition.create({ gpio: sim, pin: PIN, timing }, parse(given));
+  definition.create({ gpio: sim(), pin: PIN, timing }, parse(given));
 
 describe('definition', () => {
   it('defaults to duty mode with 1000..2000 µs servo pulses, and refuses unknown keys', () => {
@@ -61,27 +50,27 @@ describe('servo mapping', () => {
 
 describe('pwm driver', () => {
   it('opens the line at the mode frequency and writes the initial duty first', async () => {
-    const open = vi.spyOn(sim, 'pwm');
+    const open = vi.spyOn(sim(), 'pwm');
     const driver = pwm();
     await driver.init(0.25);
     expect(open).toHaveBeenCalledWith(PIN, { frequencyHz: 1000 });
-    expect(sim.frequencyHz(PIN)).toBe(1000);
-    expect(sim.dutyCycle(PIN)).toBe(0.25);
+    expect(sim().frequencyHz(PIN)).toBe(1000);
+    expect(sim().dutyCycle(PIN)).toBe(0.25);
     await driver.write(0.6);
-    expect(sim.dutyCycle(PIN)).toBe(0.6);
+    expect(sim().dutyCycle(PIN)).toBe(0.6);
   });
 
   it('sets servo pulses as duty fractions at 50 Hz', async () => {
     const driver = pwm({ mode: 'servo' });
     await driver.init(0.5);
-    expect(sim.frequencyHz(PIN)).toBe(50);
-    expect(sim.dutyCycle(PIN)).toBeCloseTo(0.075, 12);
+    expect(sim().frequencyHz(PIN)).toBe(50);
+    expect(sim().dutyCycle(PIN)).toBeCloseTo(0.075, 12);
     await driver.write(1);
-    expect(sim.dutyCycle(PIN)).toBeCloseTo(0.1, 12);
+    expect(sim().dutyCycle(PIN)).toBeCloseTo(0.1, 12);
   });
 
   it('leaves the line alone when the initial value is invalid', async () => {
-    const open = vi.spyOn(sim, 'pwm');
+    const open = vi.spyOn(sim(), 'pwm');
     await expect(pwm().init(2)).rejects.toThrow(RangeError);
     expect(open).not.toHaveBeenCalled();
   });
@@ -91,7 +80,7 @@ describe('pwm driver', () => {
     const driver = pwm();
     await driver.init(0);
     await expect(driver.write(-0.1)).rejects.toThrow(RangeError);
-    expect(sim.dutyCycle(PIN)).toBe(0);
+    expect(sim().dutyCycle(PIN)).toBe(0);
   });
 
   it('hands the watchdog the file write for a value, mapped like a normal write', async () => {
@@ -99,23 +88,23 @@ describe('pwm driver', () => {
     expect(driver.forcedWrite(0).kind).toBe('unsupported');
     await driver.init(1);
     const forced = driver.forcedWrite(0.5);
-    expect(forced).toMatchObject({ kind: 'file', path: join(stateDir, `pwm${PIN}`) });
+    expect(forced).toMatchObject({ kind: 'file', path: join(sim().stateDir, `pwm${PIN}`) });
     if (forced.kind !== 'file') throw new Error('expected a file write');
     expect(Number(forced.data)).toBeCloseTo(0.075, 12);
     writeFileSync(forced.path, forced.data);
-    expect(sim.dutyCycle(PIN)).toBeCloseTo(0.075, 12);
+    expect(sim().dutyCycle(PIN)).toBeCloseTo(0.075, 12);
   });
 
   it('re-sets the duty on a second init, and releases the line on close at its last duty', async () => {
     const driver = pwm();
     await driver.init(0.4);
     await driver.init(0.1);
-    expect(sim.dutyCycle(PIN)).toBe(0.1);
+    expect(sim().dutyCycle(PIN)).toBe(0.1);
     await driver.close();
-    expect(sim.dutyCycle(PIN)).toBe(0.1);
-    expect(sim.frequencyHz(PIN)).toBeUndefined();
+    expect(sim().dutyCycle(PIN)).toBe(0.1);
+    expect(sim().frequencyHz(PIN)).toBeUndefined();
     const next = pwm();
     await next.init(0);
-    expect(sim.dutyCycle(PIN)).toBe(0);
+    expect(sim().dutyCycle(PIN)).toBe(0);
   });
 });

@@ -1,28 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DeviceFault, type Timing } from '../../src/device-kit/index.js';
-import { SimGpio } from '../../src/hal/sim/sim-gpio.js';
+import { simGpioPerTest } from '../../test/support/device-harness.js';
 import { relayLevel } from './driver.js';
 import { definition } from './index.js';
 
 const PIN = 23;
-let stateDir: string;
-let sim: SimGpio;
+const sim = simGpioPerTest();
 const timing: Timing = { nowMs: () => performance.now(), sleep: async () => {} };
 
-beforeEach(() => {
-  stateDir = mkdtempSync(join(tmpdir(), 'relay-'));
-  sim = new SimGpio({ stateDir });
-});
-
-afterEach(() => {
-  rmSync(stateDir, { recursive: true, force: true });
-});
-
 const relay = (options: Record<string, unknown> = {}) =>
-  definition.create({ gpio: sim, pin: PIN, timing }, definition.options.parse(options));
+  definition.create({ gpio: sim(), pin: PIN, timing }, definition.options.parse(options));
 
 describe('definition', () => {
   it('takes only 0 and 1, defaults to active-high and refuses unknown keys', () => {
@@ -34,30 +23,30 @@ describe('definition', () => {
 
 describe('relay driver', () => {
   it('opens the line already at the initial value, polarity applied', async () => {
-    const open = vi.spyOn(sim, 'digitalOutput');
+    const open = vi.spyOn(sim(), 'digitalOutput');
     const driver = relay({ activeLow: true });
     await driver.init(0);
     expect(open).toHaveBeenCalledTimes(1);
     expect(open).toHaveBeenCalledWith(PIN, { activeLow: true, initial: 0 });
     // Off on an active-low board is a high line.
-    expect(sim.outputLevel(PIN)).toBe(1);
+    expect(sim().outputLevel(PIN)).toBe(1);
   });
 
   it('switches an active-high load', async () => {
     const driver = relay();
     await driver.init(0);
-    expect(sim.outputLevel(PIN)).toBe(0);
+    expect(sim().outputLevel(PIN)).toBe(0);
     await driver.write(1);
-    expect(sim.outputLevel(PIN)).toBe(1);
+    expect(sim().outputLevel(PIN)).toBe(1);
     await driver.write(0);
-    expect(sim.outputLevel(PIN)).toBe(0);
+    expect(sim().outputLevel(PIN)).toBe(0);
   });
 
   it('drives an active-low board low for on', async () => {
     const driver = relay({ activeLow: true });
     await driver.init(0);
     await driver.write(1);
-    expect(sim.outputLevel(PIN)).toBe(0);
+    expect(sim().outputLevel(PIN)).toBe(0);
   });
 
   it('refuses values other than 0 and 1', async () => {
@@ -74,9 +63,9 @@ describe('relay driver', () => {
     expect(driver.forcedWrite(0).kind).toBe('unsupported');
     await driver.init(1);
     const forced = driver.forcedWrite(0);
-    expect(forced).toEqual({ kind: 'file', path: join(stateDir, `gpio${PIN}`), data: '1' });
+    expect(forced).toEqual({ kind: 'file', path: join(sim().stateDir, `gpio${PIN}`), data: '1' });
     if (forced.kind === 'file') writeFileSync(forced.path, forced.data);
-    expect(sim.outputLevel(PIN)).toBe(1);
+    expect(sim().outputLevel(PIN)).toBe(1);
   });
 
   it('refuses writes before init', async () => {
@@ -87,16 +76,16 @@ describe('relay driver', () => {
     const driver = relay();
     await driver.init(1);
     await driver.init(0);
-    expect(sim.outputLevel(PIN)).toBe(0);
+    expect(sim().outputLevel(PIN)).toBe(0);
   });
 
   it('releases the line on close, leaving its level', async () => {
     const driver = relay();
     await driver.init(1);
     await driver.close();
-    expect(sim.outputLevel(PIN)).toBe(1);
+    expect(sim().outputLevel(PIN)).toBe(1);
     const next = relay();
     await next.init(0);
-    expect(sim.outputLevel(PIN)).toBe(0);
+    expect(sim().outputLevel(PIN)).toBe(0);
   });
 });

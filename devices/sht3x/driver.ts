@@ -7,6 +7,8 @@ import {
   DeviceFault,
   hex,
   type I2cBus,
+  i2cLocation,
+  pollUntil,
   type SensorDriver,
   type Timing,
 } from '../../src/device-kit/index.js';
@@ -50,35 +52,42 @@ export function createSht3xDriver(
   options: Sht3xOptions,
 ): SensorDriver {
   const { bus, address, timing } = io;
-  const where = `sht3x at i2c-${bus.busNumber} ${hex(address)}`;
+  const where = i2cLocation(bus, address);
 
   const send = async (command: number) => {
     await bus.i2cWrite(address, 2, commandBytes(command));
   };
 
-  const receive = async (length: number, waitedMs: number): Promise<Buffer> => {
+  /** True when the read got its bytes, false when it was NACKed; other bus errors propagate. */
+  const tryRead = (length: number, buffer: Buffer) =>
+    bus.i2cRead(address, length, buffer).then(
+      () => true,
+      (error: unknown) => {
+        if (isNack(error)) return false;
+        throw error;
+      },
+    );
+
+  /** The reply to the command just sent, `waitMs` after it. */
+  const receive = async (length: number, waitMs: number): Promise<Buffer> => {
     const buffer = Buffer.alloc(length);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await bus.i2cRead(address, length, buffer);
-        return buffer;
-      } catch (error) {
-        if (!isNack(error)) throw error;
-        if (attempt >= READ_ATTEMPTS) {
-          const totalMs = waitedMs + (READ_ATTEMPTS - 1) * RETRY_DELAY_MS;
-          throw new DeviceFault(
-            'not-ready',
-            `${where}: no data ${totalMs} ms after the command; ${READ_ATTEMPTS} reads were NACKed (the chip NACKs while it measures, datasheet §4.4)`,
-          );
-        }
-        await timing.sleep(RETRY_DELAY_MS);
-      }
-    }
+    await pollUntil(
+      timing,
+      {
+        firstWaitMs: waitMs,
+        intervalMs: RETRY_DELAY_MS,
+        attempts: READ_ATTEMPTS,
+        what: `${where}: SHT3x reply`,
+        symptom: `${READ_ATTEMPTS} reads NACKed; the chip NACKs while it measures, datasheet §4.4`,
+      },
+      () => tryRead(length, buffer),
+      (answered) => answered,
+    );
+    return buffer;
   };
 
   const readStatus = async (): Promise<number> => {
     await send(READ_STATUS);
-    await timing.sleep(COMMAND_GAP_MS);
     const decoded = decodeWords(await receive(3, COMMAND_GAP_MS), ['status']);
     if ('mismatch' in decoded)
       throw new DeviceFault('crc', `${where}: ${describeMismatch(decoded.mismatch)}`);
@@ -122,7 +131,6 @@ export function createSht3xDriver(
     async read(): Promise<ChannelReading[]> {
       await send(MEASURE_COMMAND[options.repeatability]);
       const waitMs = MEASUREMENT_MAX_MS[options.repeatability];
-      await timing.sleep(waitMs);
       const decoded = decodeWords(await receive(6, waitMs), ['temperature', 'humidity']);
       if ('mismatch' in decoded)
         throw new DeviceFault('crc', `${where}: ${describeMismatch(decoded.mismatch)}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crc8Sensirion, DeviceFault, type SimI2cDevice } from '../../src/device-kit/index.js';
 import { SimI2cBus } from '../../src/hal/sim/sim-i2c-bus.js';
+import { i2cRig, readChannels } from '../../test/support/device-harness.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { definition, options as optionsSchema } from './index.js';
 import {
@@ -20,20 +21,7 @@ import { Sht3xSim } from './sim.js';
 
 const ADDRESS = 0x44;
 
-function setup(config: Record<string, unknown> = {}, address = ADDRESS) {
-  const clock = new ManualClock(0);
-  const options = optionsSchema.parse(config);
-  const sim = definition.simulator({ clock, address, options }) as Sht3xSim;
-  const bus = new SimI2cBus(1);
-  bus.attach(address, sim);
-  const driver = definition.create({ bus, address, timing: clock }, options);
-  return { clock, sim, bus, driver };
-}
-
-async function readValues(driver: ReturnType<typeof setup>['driver']) {
-  const readings = await driver.read();
-  return Object.fromEntries(readings.map((r) => [r.channel, r.value]));
-}
+const setup = (options: Record<string, unknown> = {}) => i2cRig<Sht3xSim>(definition, { options });
 
 async function faultOf(promise: Promise<unknown>): Promise<DeviceFault> {
   const error = await promise.then(
@@ -98,7 +86,7 @@ describe('sht3x driver on the simulator', () => {
     for (let t = -40; t <= 125; t += 5) {
       for (let rh = 0; rh <= 100; rh += 12.5) {
         sim.setInputs({ temperatureC: t, humidityPct: rh });
-        const values = await readValues(driver);
+        const values = readChannels(await driver.read());
         // Half a raw step of §4.13: 175/65535/2 °C and 100/65535/2 %RH.
         expect(Math.abs(values.temperature! - t)).toBeLessThanOrEqual(0.0014);
         expect(Math.abs(values.humidity! - rh)).toBeLessThanOrEqual(0.0008);
@@ -170,7 +158,7 @@ describe('sht3x faults', () => {
     sim.slowBy(5); // 12.5 + 5 ms: ready after the 15 ms wait plus two 2 ms retries
     sim.setInputs({ temperatureC: 21.5, humidityPct: 33 });
     const before = clock.t;
-    const values = await readValues(driver);
+    const values = readChannels(await driver.read());
     expect(values.temperature).toBeCloseTo(21.5, 2);
     expect(clock.t - before).toBe(15 + 2 + 2);
   });
@@ -266,7 +254,7 @@ describe('sht3x simulator dump', () => {
     const { sim, driver } = setup();
     sim.loadDump({ measurement: '666693 666693' });
     await driver.init();
-    expect(await readValues(driver)).toEqual({ temperature: 25, humidity: 40 });
+    expect(readChannels(await driver.read())).toEqual({ temperature: 25, humidity: 40 });
   });
 
   it('refuses unknown keys and wrong lengths', () => {

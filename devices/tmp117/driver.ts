@@ -1,15 +1,16 @@
-/**
- * TMP117 driver: SMBus word transfers, swapped into the chip's MSB-first order
- * (i2c-stub models 16-bit registers only as SMBus words).
- */
+/** TMP117 driver: 16-bit registers, MSB first, moved as swapped SMBus words (§7.5). */
 import {
   type ChannelReading,
-  DeviceFault,
-  hex,
   type I2cBus,
+  i2cLocation,
+  matchesIdentity,
+  pollUntil,
+  type RegisterExpectation,
+  readRegister16,
+  requireIdentity,
   type SensorDriver,
-  swap16,
   type Timing,
+  writeRegister16,
 } from '../../src/device-kit/index.js';
 import { activeMs, averagingCode, cycleCode, cycleMs } from './conversion-timing.js';
 import type { Tmp117Options } from './index.js';
@@ -36,11 +37,21 @@ const OPEN_LIMITS = { lowC: -256, highC: 255.9921875 };
  */
 const READY_POLLS = 10;
 
+const IDENTITY: RegisterExpectation[] = [
+  {
+    name: 'Device_ID DID',
+    register: Register.deviceId,
+    width: 16,
+    field: deviceIdOf,
+    expected: DEVICE_ID,
+    digits: 3,
+  },
+];
+
 type Io = { bus: I2cBus; address: number; timing: Timing };
 
 export class Tmp117Driver implements SensorDriver {
   private readonly fields: ConfigFields;
-  private readonly where: string;
   private lastAlert: 0 | 1 = 0;
   /** True while a one-shot may have ended unread (a failed cycle): its latched flags must be cleared first. */
   private flagsStale = true;
@@ -49,7 +60,6 @@ export class Tmp117Driver implements SensorDriver {
     private readonly io: Io,
     private readonly options: Tmp117Options,
   ) {
-    this.where = `tmp117 on i2c-${io.bus.busNumber} at ${hex(io.address)}`;
     this.fields = {
       mode: options.conversionMode === 'continuous' ? 'continuous' : 'shutdown',
       cycleCode: cycleCode(options.conversionCycleMs),
@@ -59,13 +69,7 @@ export class Tmp117Driver implements SensorDriver {
   }
 
   async init(): Promise<void> {
-    const found = deviceIdOf(await this.readRegister(Register.deviceId));
-    if (found !== DEVICE_ID) {
-      throw new DeviceFault(
-        'wrong-chip-id',
-        `${this.where}: Device_ID DID ${hex(DEVICE_ID, 3)} expected, found ${hex(found, 3)}`,
-      );
-    }
+    await requireIdentity(this.io.bus, this.io.address, 'a TMP117', IDENTITY);
     const limits = this.options.alert ?? OPEN_LIMITS;
     await this.writeRegister(Register.highLimit, encodeTemperature(limits.highC));
     await this.writeRegister(Register.lowLimit, encodeTemperature(limits.lowC));
@@ -114,32 +118,28 @@ export class Tmp117Driver implements SensorDriver {
    * Reading the configuration register clears its flags (§7.6.1.2), so each poll's read is
    * the one the flags are decoded from: the read that shows Data_Ready carries them.
    */
-  private async awaitDataReady(
-    firstWaitMs: number,
-    intervalMs: number,
-    polls: number,
-  ): Promise<ConfigStatus> {
-    const interval = Math.max(1, Math.ceil(intervalMs));
-    await this.io.timing.sleep(firstWaitMs);
-    for (let poll = 1; ; poll++) {
-      const status = decodeConfiguration(await this.readRegister(Register.configuration));
-      if (status.dataReady) return status;
-      if (poll >= polls) break;
-      await this.io.timing.sleep(interval);
-    }
-    const waitedMs = firstWaitMs + (polls - 1) * interval;
-    throw new DeviceFault(
-      'not-ready',
-      `${this.where}: Data_Ready not set ${waitedMs} ms after the conversion started`,
+  private awaitDataReady(firstWaitMs: number, intervalMs: number, attempts: number): Promise<ConfigStatus> {
+    const { bus, address, timing } = this.io;
+    return pollUntil(
+      timing,
+      {
+        firstWaitMs,
+        intervalMs,
+        attempts,
+        what: `${i2cLocation(bus, address)}: TMP117 conversion`,
+        symptom: 'Data_Ready not set',
+      },
+      async () => decodeConfiguration(await this.readRegister(Register.configuration)),
+      (status) => status.dataReady,
     );
   }
 
-  private async readRegister(register: number): Promise<number> {
-    return swap16(await this.io.bus.readWord(this.io.address, register));
+  private readRegister(register: number): Promise<number> {
+    return readRegister16(this.io.bus, this.io.address, register);
   }
 
-  private async writeRegister(register: number, value: number): Promise<void> {
-    await this.io.bus.writeWord(this.io.address, register, swap16(value));
+  private writeRegister(register: number, value: number): Promise<void> {
+    return writeRegister16(this.io.bus, this.io.address, register, value);
   }
 }
 
@@ -158,10 +158,6 @@ export function toReadings(raw: number, alert: 0 | 1): ChannelReading[] {
 }
 
 /** Reads only Device_ID: other chips at 0x48–0x4B (ADS1115, TMP102, …) see a harmless register read. */
-export async function identifyTmp117(bus: I2cBus, address: number): Promise<boolean> {
-  try {
-    return deviceIdOf(swap16(await bus.readWord(address, Register.deviceId))) === DEVICE_ID;
-  } catch {
-    return false;
-  }
+export function identifyTmp117(bus: I2cBus, address: number): Promise<boolean> {
+  return matchesIdentity(bus, address, IDENTITY);
 }

@@ -6,6 +6,7 @@
  */
 import {
   dumpWords,
+  finiteInput,
   type RegisterDump,
   RegisterSim16,
   type SimClock,
@@ -51,13 +52,8 @@ export class Tmp117Sim extends RegisterSim16 {
     this.reset();
   }
 
-  override setInputs(inputs: SimInputs): void {
-    const value = inputs.temperatureC;
-    if (value === undefined) return;
-    if (!Number.isFinite(value))
-      throw new RangeError(`tmp117 sim: temperatureC must be finite, not ${value}`);
-    this.elapse();
-    this.temperatureC = value;
+  protected override takeInputs(inputs: SimInputs): void {
+    this.temperatureC = finiteInput(inputs, 'temperatureC', 'tmp117 sim') ?? this.temperatureC;
   }
 
   loadDump(dump: RegisterDump): void {

@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DeviceFault, swap16 } from '../../src/device-kit/index.js';
-import { SimI2cBus } from '../../src/hal/sim/sim-i2c-bus.js';
-import { ManualClock } from '../../test/support/manual-clock.js';
+import { DeviceFault, readRegister16, writeRegister16 } from '../../src/device-kit/index.js';
+import { i2cRig, readChannels } from '../../test/support/device-harness.js';
 import { ACTIVE_MS, AVERAGES, CYCLES_MS, cycleMs } from './conversion-timing.js';
 import { identifyTmp117 } from './driver.js';
 import { definition, options as optionsSchema } from './index.js';
@@ -14,29 +13,12 @@ import {
   LSB_C,
   Register,
 } from './registers.js';
-import { Tmp117Sim } from './sim.js';
+import type { Tmp117Sim } from './sim.js';
 
 const ADDRESS = 0x48;
 
-function setup(options: Record<string, unknown> = {}, temperatureC = 25) {
-  const clock = new ManualClock(1000);
-  const bus = new SimI2cBus(1);
-  const sim = new Tmp117Sim(clock);
-  sim.setInputs({ temperatureC });
-  bus.attach(ADDRESS, sim);
-  const driver = definition.create({ bus, address: ADDRESS, timing: clock }, optionsSchema.parse(options));
-  return { clock, bus, sim, driver };
-}
-
-async function readChannels(driver: { read(): Promise<Array<{ channel: string; value: number | null }>> }) {
-  const readings = await driver.read();
-  return Object.fromEntries(readings.map((r) => [r.channel, r.value]));
-}
-
-/** Reads a register the way the driver does, for checking what the chip holds. */
-async function peek(bus: SimI2cBus, register: number): Promise<number> {
-  return swap16(await bus.readWord(ADDRESS, register));
-}
+const setup = (options: Record<string, unknown> = {}) =>
+  i2cRig<Tmp117Sim>(definition, { options, startMs: 1000, inputs: { temperatureC: 25 } });
 
 describe('tmp117 codecs', () => {
   // SNOSD82D Table 7-1.
@@ -140,7 +122,7 @@ describe('tmp117 driver on its simulator', () => {
     await driver.init();
     for (let t = -55; t <= 150; t += 0.37) {
       sim.setInputs({ temperatureC: t });
-      const { temperature } = await readChannels(driver);
+      const { temperature } = readChannels(await driver.read());
       expect(temperature).toBe(Math.round(t / LSB_C) * LSB_C);
     }
   });
@@ -157,7 +139,7 @@ describe('tmp117 driver on its simulator', () => {
     ];
     for (const [input, expected] of cases) {
       sim.setInputs({ temperatureC: input });
-      expect((await readChannels(driver)).temperature).toBe(expected);
+      expect(readChannels(await driver.read()).temperature).toBe(expected);
     }
   });
 
@@ -173,7 +155,9 @@ describe('tmp117 driver on its simulator', () => {
     await driver.read();
     expect(clock.t - before.t).toBe(ms);
     expect(bus.transfers.get(ADDRESS)! - before.n).toBe(3);
-    expect(decodeConfiguration(await peek(bus, Register.configuration)).mode).toBe('shutdown');
+    expect(decodeConfiguration(await readRegister16(bus, ADDRESS, Register.configuration)).mode).toBe(
+      'shutdown',
+    );
   });
 
   it('uses SMBus word transfers only', async () => {
@@ -189,18 +173,18 @@ describe('tmp117 driver on its simulator', () => {
   it('writes the alert window to THigh and TLow', async () => {
     const { bus, driver } = setup({ alert: { lowC: -10.5, highC: 37.25 } });
     await driver.init();
-    expect(await peek(bus, Register.highLimit)).toBe(encodeTemperature(37.25));
-    expect(await peek(bus, Register.lowLimit)).toBe(encodeTemperature(-10.5));
+    expect(await readRegister16(bus, ADDRESS, Register.highLimit)).toBe(encodeTemperature(37.25));
+    expect(await readRegister16(bus, ADDRESS, Register.lowLimit)).toBe(encodeTemperature(-10.5));
   });
 
   it('opens the window fully when no alert is configured', async () => {
     const { sim, bus, driver } = setup();
     await driver.init();
-    expect(await peek(bus, Register.highLimit)).toBe(0x7fff);
-    expect(await peek(bus, Register.lowLimit)).toBe(0x8000);
+    expect(await readRegister16(bus, ADDRESS, Register.highLimit)).toBe(0x7fff);
+    expect(await readRegister16(bus, ADDRESS, Register.lowLimit)).toBe(0x8000);
     for (const t of [-55, 150]) {
       sim.setInputs({ temperatureC: t });
-      expect((await readChannels(driver)).alert).toBe(0);
+      expect(readChannels(await driver.read()).alert).toBe(0);
     }
   });
 
@@ -219,7 +203,7 @@ describe('tmp117 driver on its simulator', () => {
     ];
     for (const [t, alert] of steps) {
       sim.setInputs({ temperatureC: t });
-      expect(await readChannels(driver), `${t} °C`).toEqual({ temperature: t, alert });
+      expect(readChannels(await driver.read()), `${t} °C`).toEqual({ temperature: t, alert });
     }
   });
 
@@ -236,7 +220,7 @@ describe('tmp117 driver on its simulator', () => {
     ];
     for (const [t, alert] of steps) {
       sim.setInputs({ temperatureC: t });
-      expect((await readChannels(driver)).alert, `${t} °C`).toBe(alert);
+      expect(readChannels(await driver.read()).alert, `${t} °C`).toBe(alert);
     }
   });
 
@@ -250,20 +234,22 @@ describe('tmp117 driver on its simulator', () => {
     const start = clock.t;
     await driver.init();
     expect(clock.t - start).toBe(125);
-    expect(decodeConfiguration(await peek(bus, Register.configuration)).mode).toBe('continuous');
+    expect(decodeConfiguration(await readRegister16(bus, ADDRESS, Register.configuration)).mode).toBe(
+      'continuous',
+    );
 
     sim.setInputs({ temperatureC: 35 });
     const n = bus.transfers.get(ADDRESS)!;
-    expect(await readChannels(driver)).toEqual({ temperature: 25, alert: 0 });
+    expect(readChannels(await driver.read())).toEqual({ temperature: 25, alert: 0 });
     expect(bus.transfers.get(ADDRESS)! - n).toBe(2);
 
     clock.t += 250;
-    expect(await readChannels(driver)).toEqual({ temperature: 35, alert: 1 });
+    expect(readChannels(await driver.read())).toEqual({ temperature: 35, alert: 1 });
     // No conversion since: the same result, and the alert of that conversion holds.
-    expect(await readChannels(driver)).toEqual({ temperature: 35, alert: 1 });
+    expect(readChannels(await driver.read())).toEqual({ temperature: 35, alert: 1 });
     sim.setInputs({ temperatureC: 20 });
     clock.t += 250;
-    expect(await readChannels(driver)).toEqual({ temperature: 20, alert: 0 });
+    expect(readChannels(await driver.read())).toEqual({ temperature: 20, alert: 0 });
   });
 
   it('clears flags left by a failed cycle before the next one-shot', async () => {
@@ -275,15 +261,15 @@ describe('tmp117 driver on its simulator', () => {
     sim.stickConversion(false);
     clock.t += 500;
     sim.setInputs({ temperatureC: 25 });
-    expect(await readChannels(driver)).toEqual({ temperature: 25, alert: 0 });
+    expect(readChannels(await driver.read())).toEqual({ temperature: 25, alert: 0 });
   });
 
   it('applies the temperature offset register to results', async () => {
     const { bus, sim, driver } = setup();
     await driver.init();
-    await bus.writeWord(ADDRESS, Register.temperatureOffset, swap16(encodeTemperature(-0.5)));
+    await writeRegister16(bus, ADDRESS, Register.temperatureOffset, encodeTemperature(-0.5));
     sim.setInputs({ temperatureC: 20 });
-    expect((await readChannels(driver)).temperature).toBe(19.5);
+    expect(readChannels(await driver.read()).temperature).toBe(19.5);
   });
 });
 
@@ -309,7 +295,7 @@ describe('tmp117 faults', () => {
     bus.unplug(ADDRESS);
     await expect(driver.read()).rejects.toMatchObject({ code: 'EREMOTEIO' });
     bus.replug(ADDRESS);
-    expect((await readChannels(driver)).temperature).toBe(25);
+    expect(readChannels(await driver.read()).temperature).toBe(25);
   });
 
   it('passes EIO through', async () => {
@@ -317,7 +303,7 @@ describe('tmp117 faults', () => {
     await driver.init();
     bus.failNext(ADDRESS, 'EIO');
     await expect(driver.read()).rejects.toMatchObject({ code: 'EIO' });
-    expect((await readChannels(driver)).temperature).toBe(25);
+    expect(readChannels(await driver.read()).temperature).toBe(25);
   });
 
   it('gives up on a conversion that never ends after a bounded wait', async () => {
@@ -339,20 +325,15 @@ describe('tmp117 faults', () => {
 
 describe('tmp117 identify', () => {
   it('answers true for a TMP117, reading only Device_ID', async () => {
-    const bus = new SimI2cBus(1);
-    const sim = new Tmp117Sim(new ManualClock(0));
+    const { bus, sim } = i2cRig<Tmp117Sim>(definition, { address: 0x49 });
     const writes = vi.spyOn(sim, 'write');
-    bus.attach(0x49, sim);
     expect(await identifyTmp117(bus, 0x49)).toBe(true);
     expect(writes.mock.calls.map(([data]) => [...data])).toEqual([[Register.deviceId]]);
   });
 
   it('answers false for another id and for an empty address', async () => {
-    const clock = new ManualClock(0);
-    const bus = new SimI2cBus(1);
-    const sim = new Tmp117Sim(clock);
+    const { bus, sim } = i2cRig<Tmp117Sim>(definition, { address: 0x4a });
     sim.setDeviceId(0x0116);
-    bus.attach(0x4a, sim);
     expect(await identifyTmp117(bus, 0x4a)).toBe(false);
     expect(await identifyTmp117(bus, 0x4b)).toBe(false);
   });

@@ -7,7 +7,9 @@ export const calibrationSchema = z.union([
   z.strictObject({ offset: finite.default(0), scale: finite.default(1) }),
   z.strictObject({
     /** Two reference points [raw, engineering]: a pH probe at pH 4 and pH 7, say. */
-    points: z.tuple([z.tuple([finite, finite]), z.tuple([finite, finite])]),
+    points: z
+      .tuple([z.tuple([finite, finite]), z.tuple([finite, finite])])
+      .refine(([a, b]) => a[0] !== b[0], { error: 'the two points need two different raw values' }),
   }),
 ]);
 

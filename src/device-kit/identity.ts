@@ -24,12 +24,6 @@ export interface RegisterExpectation {
   knownOthers?: Readonly<Record<number, string>>;
 }
 
-export interface ChipIdentity {
-  /** With its article, as the message reads it: `an ADS1115`. */
-  chip: string;
-  registers: readonly RegisterExpectation[];
-}
-
 async function readExpected(bus: I2cBus, address: number, e: RegisterExpectation): Promise<number> {
   const value =
     e.width === 8 ? await bus.readByte(address, e.register) : await readRegister16(bus, address, e.register);
@@ -37,9 +31,13 @@ async function readExpected(bus: I2cBus, address: number, e: RegisterExpectation
 }
 
 /** For `identify`: a mismatch, and any bus error (nothing there, or a chip that NACKs the register), is false. */
-export async function matchesIdentity(bus: I2cBus, address: number, identity: ChipIdentity): Promise<boolean> {
+export async function matchesIdentity(
+  bus: I2cBus,
+  address: number,
+  registers: readonly RegisterExpectation[],
+): Promise<boolean> {
   try {
-    for (const e of identity.registers) {
+    for (const e of registers) {
       if ((await readExpected(bus, address, e)) !== e.expected) return false;
     }
     return true;
@@ -48,9 +46,16 @@ export async function matchesIdentity(bus: I2cBus, address: number, identity: Ch
   }
 }
 
-/** For `init`: bus errors propagate as they are; a mismatch is a DeviceFault('wrong-chip-id'). */
-export async function requireIdentity(bus: I2cBus, address: number, identity: ChipIdentity): Promise<void> {
-  const { chip, registers } = identity;
+/**
+ * For `init`: bus errors propagate as they are; a mismatch is a DeviceFault('wrong-chip-id').
+ * `chip` has its article, as the message reads it: `an ADS1115`.
+ */
+export async function requireIdentity(
+  bus: I2cBus,
+  address: number,
+  chip: string,
+  registers: readonly RegisterExpectation[],
+): Promise<void> {
   const found: number[] = [];
   for (const e of registers) found.push(await readExpected(bus, address, e));
   if (registers.every((e, i) => found[i] === e.expected)) return;
@@ -62,5 +67,8 @@ export async function requireIdentity(bus: I2cBus, address: number, identity: Ch
       return show(e, found[i]!) + (other ? ` (${other})` : '');
     })
     .join(' and ');
-  throw new DeviceFault('wrong-chip-id', `${i2cLocation(bus, address)}: expected ${chip} holding ${expected}, found ${seen}`);
+  throw new DeviceFault(
+    'wrong-chip-id',
+    `${i2cLocation(bus, address)}: expected ${chip} holding ${expected}, found ${seen}`,
+  );
 }

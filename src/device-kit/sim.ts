@@ -39,6 +39,15 @@ export interface SimOneWireDevice {
   renderW1Slave(): string;
 }
 
+/** `inputs[key]` when given; a value no sensor could see (NaN, ±Infinity) is refused rather than simulated. */
+export function finiteInput(inputs: SimInputs, key: string, simulator: string): number | undefined {
+  const value = inputs[key];
+  if (value !== undefined && !Number.isFinite(value)) {
+    throw new RangeError(`${simulator}: ${key} must be finite, not ${value}`);
+  }
+  return value;
+}
+
 export function parseDump(dump: RegisterDump): Array<{ start: number; bytes: Uint8Array }> {
   return Object.entries(dump).map(([start, hexBytes]) => {
     const clean = hexBytes.replace(/\s+/g, '');
@@ -191,9 +200,16 @@ export abstract class RegisterSim16 implements SimI2cDevice {
     return { words: this.registers.smbusWords() };
   }
 
-  abstract setInputs(inputs: SimInputs): void;
+  setInputs(inputs: SimInputs): void {
+    // Conversions that ended before the change measured the old values.
+    this.elapse();
+    this.takeInputs(inputs);
+  }
 
-  /** The register's value as a read transfer sends it; no side effects, as registerImage() reads through it too. */
+  /** Stores the inputs this chip measures; other keys are ignored. */
+  protected abstract takeInputs(inputs: SimInputs): void;
+
+  /** The register's value as a read transfer sends it; effects of reading go in afterRead, as registerImage() reads through this too. */
   protected abstract readRegister(register: number): number;
 
   /** A three-byte write transfer's effect; read-only registers ignore it. */

@@ -74,16 +74,50 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
+interface Resolved {
+  durability: Durability;
+  commitIntervalMs: number;
+  maxStoredBytes: number;
+  limits: BatchLimits;
+  bootId: string;
+  onDropped: ((range: DroppedRange) => void) | undefined;
+  log: OutboxLogger;
+  now: () => number;
+}
+
+function resolve(options: OutboxOptions): Resolved {
+  const durability = options.durability ?? OUTBOX_DEFAULTS.durability;
+  if (!['strict', 'fsync', 'os'].includes(durability)) throw new RangeError('outbox: unknown durability');
+  const limits: BatchLimits = { ...OUTBOX_DEFAULTS.batch, ...options.batch };
+  positiveInteger('batch.maxItems', limits.maxItems);
+  positiveInteger('batch.maxAgeMs', limits.maxAgeMs);
+  if (!(limits.maxBytes <= MAX_MESSAGE_BYTES))
+    throw new RangeError(`outbox: batch.maxBytes above ${MAX_MESSAGE_BYTES}`);
+  const maxStoredBytes = positiveInteger(
+    'maxStoredBytes',
+    options.maxStoredBytes ?? OUTBOX_DEFAULTS.maxStoredBytes,
+  );
+  if (maxStoredBytes < 4 * limits.maxBytes)
+    throw new RangeError('outbox: maxStoredBytes below 4 × batch.maxBytes');
+  return {
+    durability,
+    commitIntervalMs: positiveInteger(
+      'commitIntervalMs',
+      options.commitIntervalMs ?? OUTBOX_DEFAULTS.commitIntervalMs,
+    ),
+    maxStoredBytes,
+    limits,
+    bootId: options.bootId ?? randomUUID(),
+    onDropped: options.onDropped,
+    log: options.log ?? stderrLogger,
+    now: options.now ?? Date.now,
+  };
+}
+
 export class Outbox {
   readonly bootId: string;
   private readonly store: OutboxStore;
-  private readonly durability: Durability;
-  private readonly commitIntervalMs: number;
-  private readonly maxStoredBytes: number;
-  private readonly maxAgeMs: number;
-  private readonly onDropped: ((range: DroppedRange) => void) | undefined;
-  private readonly log: OutboxLogger;
-  private readonly now: () => number;
+  private readonly config: Resolved;
   private readonly batches: Record<Stream, Batch>;
   private readonly ageTimers: Partial<Record<Stream, NodeJS.Timeout>> = {};
   private readonly seq: Record<Stream, number>;
@@ -102,42 +136,21 @@ export class Outbox {
   private closing: Promise<void> | undefined;
 
   static async open(options: OutboxOptions): Promise<Outbox> {
-    const durability = options.durability ?? OUTBOX_DEFAULTS.durability;
-    const maxStoredBytes = positiveInteger(
-      'maxStoredBytes',
-      options.maxStoredBytes ?? OUTBOX_DEFAULTS.maxStoredBytes,
-    );
-    const log = options.log ?? stderrLogger;
+    // Checked before the store opens, so that a bad option leaves no file open.
+    const config = resolve(options);
+    const { durability, maxStoredBytes, log } = config;
     const store = options.store ?? OUTBOX_DEFAULTS.store;
     const factory = typeof store === 'function' ? store : await storeFactory(store);
-    return new Outbox(await factory({ dir: options.dir, durability, maxStoredBytes, log }), options);
+    return new Outbox(await factory({ dir: options.dir, durability, maxStoredBytes, log }), config);
   }
 
-  private constructor(store: OutboxStore, options: OutboxOptions) {
+  private constructor(store: OutboxStore, config: Resolved) {
     this.store = store;
-    this.durability = options.durability ?? OUTBOX_DEFAULTS.durability;
-    if (!['strict', 'fsync', 'os'].includes(this.durability))
-      throw new RangeError('outbox: unknown durability');
-    this.commitIntervalMs = positiveInteger(
-      'commitIntervalMs',
-      options.commitIntervalMs ?? OUTBOX_DEFAULTS.commitIntervalMs,
-    );
-    this.maxStoredBytes = options.maxStoredBytes ?? OUTBOX_DEFAULTS.maxStoredBytes;
-    this.bootId = options.bootId ?? randomUUID();
-    this.onDropped = options.onDropped;
-    this.log = options.log ?? stderrLogger;
-    this.now = options.now ?? Date.now;
-    const limits: BatchLimits = { ...OUTBOX_DEFAULTS.batch, ...options.batch };
-    positiveInteger('batch.maxItems', limits.maxItems);
-    positiveInteger('batch.maxAgeMs', limits.maxAgeMs);
-    if (!(limits.maxBytes <= MAX_MESSAGE_BYTES))
-      throw new RangeError(`outbox: batch.maxBytes above ${MAX_MESSAGE_BYTES}`);
-    if (this.maxStoredBytes < 4 * limits.maxBytes)
-      throw new RangeError('outbox: maxStoredBytes below 4 × batch.maxBytes');
-    this.maxAgeMs = limits.maxAgeMs;
+    this.config = config;
+    this.bootId = config.bootId;
     this.batches = {
-      telemetry: new Batch(payloadOverhead('telemetry', this.bootId), limits),
-      events: new Batch(payloadOverhead('events', this.bootId), limits),
+      telemetry: new Batch(payloadOverhead('telemetry', this.bootId), config.limits),
+      events: new Batch(payloadOverhead('events', this.bootId), config.limits),
     };
     const { lastSeq, removedThrough, dropped } = store.recovery;
     this.seq = { ...lastSeq };
@@ -148,7 +161,7 @@ export class Outbox {
       events: new AckWindow(removedThrough.events),
     };
     this.reportDropped(dropped);
-    this.reportDropped(this.store.trim(this.maxStoredBytes));
+    this.reportDropped(this.store.trim(this.config.maxStoredBytes));
   }
 
   /**
@@ -166,9 +179,9 @@ export class Outbox {
     if (!batch.fitsAlone(bytes))
       throw new RangeError(`outbox: item of ${bytes} bytes cannot fit in one message`);
     if (batch.overflowsWith(bytes)) this.seal(stream);
-    batch.add(text, bytes, this.now());
+    batch.add(text, bytes, this.config.now());
     if (batch.items === 1)
-      this.ageTimers[stream] = setTimeout(() => this.seal(stream), this.maxAgeMs).unref();
+      this.ageTimers[stream] = setTimeout(() => this.seal(stream), this.config.limits.maxAgeMs).unref();
     if (batch.full) this.seal(stream);
   }
 
@@ -257,7 +270,7 @@ export class Outbox {
     const { body, items } = batch.take();
     const seq = ++this.seq[stream];
     this.pending.push({ stream, seq, bootId: this.bootId, createdAt: batch.firstAt, items, body });
-    if (this.durability === 'strict') this.commitNowSync();
+    if (this.config.durability === 'strict') this.commitNowSync();
     else this.scheduleCommit();
   }
 
@@ -266,9 +279,9 @@ export class Outbox {
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
       this.commit().catch((error: unknown) =>
-        this.log.warn({ error: String(error) }, 'outbox: commit failed'),
+        this.config.log.warn({ error: String(error) }, 'outbox: commit failed'),
       );
-    }, this.commitIntervalMs).unref();
+    }, this.config.commitIntervalMs).unref();
   }
 
   /** Group commits run one at a time, in order. */
@@ -345,7 +358,7 @@ export class Outbox {
       this.committed[s] = durable[s];
       for (const listener of this.listeners) listener(s, durable[s]);
     }
-    this.reportDropped(this.store.trim(this.maxStoredBytes));
+    this.reportDropped(this.store.trim(this.config.maxStoredBytes));
   }
 
   /** Drops are acknowledged in the ack window, reported to the callback and published as data.dropped events. */
@@ -353,12 +366,12 @@ export class Outbox {
     for (const range of ranges) {
       this.acks[range.stream].forget(range.firstSeq, range.lastSeq);
       this.dropped[range.stream] += range.lastSeq - range.firstSeq + 1;
-      this.log.warn({ ...range }, 'outbox: messages dropped');
-      this.onDropped?.(range);
+      this.config.log.warn({ ...range }, 'outbox: messages dropped');
+      this.config.onDropped?.(range);
       if (!this.closing) {
         const { stream, firstSeq, lastSeq, items, reason } = range;
         this.append('events', {
-          t: this.now(),
+          t: this.config.now(),
           type: 'data.dropped',
           stream,
           firstSeq,

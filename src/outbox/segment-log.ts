@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type IndexedSegment, MessageIndex } from './message-index.js';
 import {
   decodeMessage,
   decodeSegment,
@@ -43,24 +44,14 @@ const SEGMENT_NAME = /^(\d{16})\.seg$/;
 const STATE_FILE = 'state.json';
 const TEMP_SUFFIX = '.tmp';
 
-interface Segment {
+interface Segment extends IndexedSegment {
   readonly id: number;
   readonly path: string;
   size: number;
-  /** Newest message seq per stream in this segment; 0 when it holds none of the stream. */
-  readonly newest: Record<Stream, number>;
   readFd?: number;
   /** Open while appended to, and after that until the appended bytes are synced. */
   writeFd?: number;
   dirty: boolean;
-}
-
-interface IndexEntry {
-  readonly seq: number;
-  readonly segment: Segment;
-  readonly offset: number;
-  readonly size: number;
-  readonly items: number;
 }
 
 export interface SegmentLogOptions extends StoreOptions {
@@ -80,7 +71,7 @@ export class SegmentLogStore implements OutboxStore {
   private readonly segmentBytes: number;
   private readonly dirFd: number;
   private readonly segments: Segment[] = [];
-  private readonly index: Record<Stream, IndexEntry[]> = { telemetry: [], events: [] };
+  private readonly index = new MessageIndex<Segment>();
   private readonly removed: Record<Stream, number>;
   private bytes = 0;
   private dirDirty = false;
@@ -120,12 +111,8 @@ export class SegmentLogStore implements OutboxStore {
     const plan = planRecovery(onDisk, this.readState(options));
     for (const planned of plan.segments) this.adopt(planned, options);
     this.removed = plan.removedThrough;
-    for (const s of STREAMS) this.dropIndexThrough(s, this.removed[s]);
-    this.recovery = {
-      lastSeq: plan.lastSeq,
-      removedThrough: { ...plan.removedThrough },
-      dropped: plan.dropped,
-    };
+    for (const s of STREAMS) this.index.removeThrough(s, this.removed[s]);
+    this.recovery = { lastSeq: plan.lastSeq, removedThrough: { ...this.removed }, dropped: plan.dropped };
 
     const last = this.segments.at(-1);
     if (last && last.size < this.segmentBytes) last.writeFd = fs.openSync(last.path, 'a');
@@ -154,7 +141,7 @@ export class SegmentLogStore implements OutboxStore {
       if (through !== undefined && through > this.removed[s]) {
         frames.push({ bytes: encodeAck(s, through) });
         this.removed[s] = through;
-        this.dropIndexThrough(s, through);
+        this.index.removeThrough(s, through);
       }
     }
     // Rolling only between frames: a frame larger than a segment gets a segment of its own.
@@ -199,16 +186,12 @@ export class SegmentLogStore implements OutboxStore {
   }
 
   read(stream: Stream, afterSeq: number, limit: number): SealedMessage[] {
-    const entries = this.index[stream];
-    const out: SealedMessage[] = [];
-    for (let i = firstAfter(entries, afterSeq); i < entries.length && out.length < limit; i++) {
-      const entry = entries[i]!;
+    return this.index.after(stream, afterSeq, limit).map((entry) => {
       const bytes = Buffer.allocUnsafe(entry.size);
       entry.segment.readFd ??= fs.openSync(entry.segment.path, 'r');
       fs.readSync(entry.segment.readFd, bytes, 0, entry.size, entry.offset);
-      out.push(decodeMessage(bytes));
-    }
-    return out;
+      return decodeMessage(bytes);
+    });
   }
 
   storedBytes(): number {
@@ -235,20 +218,7 @@ export class SegmentLogStore implements OutboxStore {
   }
 
   stats(stream: Stream): StreamStats {
-    const entries = this.index[stream];
-    let bytes = 0;
-    let items = 0;
-    for (const e of entries) {
-      bytes += e.size;
-      items += e.items;
-    }
-    return {
-      messages: entries.length,
-      bytes,
-      items,
-      oldestSeq: entries[0]?.seq ?? 0,
-      newestSeq: entries.at(-1)?.seq ?? 0,
-    };
+    return this.index.stats(stream);
   }
 
   close(): void {
@@ -271,10 +241,7 @@ export class SegmentLogStore implements OutboxStore {
       return decodeState(fs.readFileSync(path, 'utf8'));
     } catch (error) {
       // The segments still carry their seqs and ack records; only fully deleted history is unknown.
-      options.log.warn(
-        { path, error: String(error) },
-        'outbox state file unreadable; recovering from the segments',
-      );
+      options.log.warn({ path, error: String(error) }, 'outbox: state file unreadable; using the segments');
       return perStream(0);
     }
   }
@@ -284,28 +251,20 @@ export class SegmentLogStore implements OutboxStore {
     const path = this.segmentPath(planned.id);
     const { repair } = planned;
     if (repair.kind === 'truncate') {
-      options.log.warn(
-        { path, offset: repair.size, bytes: repair.tail.end - repair.tail.start },
-        'outbox: torn record at the end of a segment (interrupted write); truncated',
-      );
+      const detail = { path, offset: repair.size, bytes: repair.tail.end - repair.tail.start };
+      options.log.warn(detail, 'outbox: torn record at the end of a segment (interrupted write); truncated');
       fs.truncateSync(path, repair.size);
     } else if (repair.kind === 'rewrite') {
-      options.log.warn(
-        { path, damage: repair.damage },
-        'outbox: corrupt records in a segment; rewritten without them',
-      );
+      options.log.warn({ path, damage: repair.damage }, 'outbox: corrupt records in a segment; cut out');
       const data = fs.readFileSync(path);
-      this.writeFileAtomic(
-        path,
-        Buffer.concat(repair.copy.map((f) => data.subarray(f.offset, f.offset + f.size))),
-      );
+      const kept = repair.copy.map((f) => data.subarray(f.offset, f.offset + f.size));
+      this.writeFileAtomic(path, Buffer.concat(kept));
     }
     const segment: Segment = { id: planned.id, path, size: planned.size, newest: perStream(0), dirty: false };
     this.segments.push(segment);
     this.bytes += planned.size;
     for (const m of planned.messages) {
-      this.index[m.stream].push({ seq: m.seq, segment, offset: m.offset, size: m.size, items: m.items });
-      segment.newest[m.stream] = m.seq;
+      this.index.add(m.stream, { seq: m.seq, segment, offset: m.offset, size: m.size, items: m.items });
     }
   }
 
@@ -321,19 +280,19 @@ export class SegmentLogStore implements OutboxStore {
     let offset = segment.size;
     for (const { bytes, message } of frames) {
       if (message) {
-        this.index[message.stream].push({
+        this.index.add(message.stream, {
           seq: message.seq,
           segment,
           offset,
           size: bytes.length,
           items: message.items,
         });
-        segment.newest[message.stream] = message.seq;
       }
       offset += bytes.length;
     }
     segment.size += data.length;
-    segment.dirty = this.fsyncs;
+    // Ack records alone need no fsync: losing one only means a message is sent again.
+    segment.dirty ||= this.fsyncs && frames.some((f) => f.message);
     this.bytes += data.length;
   }
 
@@ -372,28 +331,21 @@ export class SegmentLogStore implements OutboxStore {
     for (const s of segments) if (s !== this.active() && !s.dirty) closeWriteFd(s);
   }
 
-  private dropIndexThrough(stream: Stream, seq: number): void {
-    const entries = this.index[stream];
-    entries.splice(0, firstAfter(entries, seq));
-  }
-
+  /** Drops the stream's messages in `segment` (the oldest left), merging into the stream's report. */
   private dropForLimit(stream: Stream, segment: Segment, dropped: DroppedRange[]): void {
-    const entries = this.index[stream];
-    let n = 0;
-    let items = 0;
-    while (n < entries.length && entries[n]!.segment === segment) items += entries[n++]!.items;
-    if (n > 0) {
-      const previous = dropped.find((d) => d.stream === stream);
+    const taken = this.index.takeLeading(stream, segment);
+    if (taken) {
+      const at = dropped.findIndex((d) => d.stream === stream);
+      const previous = dropped[at];
       const range: DroppedRange = {
         stream,
-        firstSeq: previous?.firstSeq ?? entries[0]!.seq,
-        lastSeq: entries[n - 1]!.seq,
-        items: (previous?.items ?? 0) + items,
+        firstSeq: previous?.firstSeq ?? taken.firstSeq,
+        lastSeq: taken.lastSeq,
+        items: (previous?.items ?? 0) + taken.items,
         reason: 'limit',
       };
-      if (previous) dropped[dropped.indexOf(previous)] = range;
+      if (previous) dropped[at] = range;
       else dropped.push(range);
-      entries.splice(0, n);
     }
     this.removed[stream] = Math.max(this.removed[stream], segment.newest[stream]);
   }
@@ -431,18 +383,6 @@ function readFully(fd: number, buffer: Buffer, size: number): void {
     if (n === 0) throw new Error('outbox: segment shorter than its size while read');
     done += n;
   }
-}
-
-/** Index of the first entry with seq > `seq` (entries are in seq order). */
-function firstAfter(entries: readonly IndexEntry[], seq: number): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entries[mid]!.seq <= seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function closeWriteFd(segment: Segment): void {

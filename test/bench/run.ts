@@ -5,9 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { type Benchmark, type BenchResult, formatResults } from './harness.js';
 import { idleRss } from './idle-rss.js';
+import { outboxStores } from './outbox-stores.js';
 import { schedulerJitter } from './scheduler-jitter.js';
 
-const benchmarks: Benchmark[] = [schedulerJitter, idleRss];
+const benchmarks: Benchmark[] = [schedulerJitter, idleRss, outboxStores];
 
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');

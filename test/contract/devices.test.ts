@@ -2,7 +2,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { deviceDefinitions } from '../../devices/index.js';
+import { parseConfig } from '../../src/config/load.js';
 import { loadGoldenCases, runGoldenCase } from './golden.js';
 
 const devicesDir = join(import.meta.dirname, '../../devices');
@@ -19,10 +21,29 @@ describe('device registry', () => {
 describe.each(deviceDefinitions.map((d) => [d.type, d] as const))('%s', (type, definition) => {
   const folder = join(devicesDir, type);
 
-  it('has a README with a YAML config sample', () => {
+  it('has a README whose YAML config sample is valid config', () => {
     const readme = readFileSync(join(folder, 'README.md'), 'utf8');
-    expect(readme).toMatch(/```yaml[\s\S]*type: +/);
-    expect(readme).toContain(`type: ${type}`);
+    const sample = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(sample, 'a ```yaml block').toBeDefined();
+    expect(sample).toContain(`type: ${type}`);
+    const parsed = parse(sample!);
+    // A sample is a whole `devices:`/`actuators:` section, a list of entries, or one entry.
+    const entries: Array<{ type: string }> = Array.isArray(parsed)
+      ? parsed
+      : parsed.type
+        ? [parsed]
+        : [...(parsed.devices ?? []), ...(parsed.actuators ?? [])];
+    const byKind = (kind: string) =>
+      entries.filter((e) => deviceDefinitions.find((d) => d.type === e.type)?.kind === kind);
+    const config = {
+      node: { id: 'readme', site: 'test' },
+      hardware: { backend: 'sim' },
+      devices: byKind('sensor'),
+      actuators: byKind('actuator'),
+    };
+    expect(() =>
+      parseConfig(stringify(config), `devices/${type}/README.md`, deviceDefinitions),
+    ).not.toThrow();
   });
 
   const cases = loadGoldenCases(folder);

@@ -89,12 +89,36 @@ describe('PigpioGpioProvider', () => {
     await removeRoot(root);
   });
 
-  async function board(model: string, chips = PI4_GPIO_BASE_512) {
+  const notInstalled = async () => {
+    throw Object.assign(new Error("Cannot find package 'pigpio'"), { code: 'ERR_MODULE_NOT_FOUND' });
+  };
+
+  async function board(
+    model: string,
+    chips = PI4_GPIO_BASE_512,
+    loadLibrary: () => Promise<unknown> = notInstalled,
+  ) {
     await mkdir(join(root, 'proc', 'device-tree'), { recursive: true });
     await writeFile(join(root, 'proc', 'device-tree', 'model'), `${model}\0`);
     await addGpioChips(join(root, 'sys'), chips);
-    return new PigpioGpioProvider({ sysfsRoot: join(root, 'sys'), procRoot: join(root, 'proc') });
+    return new PigpioGpioProvider({
+      sysfsRoot: join(root, 'sys'),
+      procRoot: join(root, 'proc'),
+      loadLibrary,
+    });
   }
+
+  it('refuses a machine that is not a Raspberry Pi before loading anything', async () => {
+    let loaded = false;
+    const provider = await board('QEMU Virtual Machine', PI4_GPIO_BASE_512, async () => {
+      loaded = true;
+      return {};
+    });
+    await expect(provider.pwm(18, { frequencyHz: 1000 })).rejects.toThrow(
+      /pigpio runs only on a Raspberry Pi \(1 to 4\); this machine is a QEMU Virtual Machine; use gpio: 'onoff'/,
+    );
+    expect(loaded).toBe(false);
+  });
 
   it('fails with a clear message when pigpio is not installed', async () => {
     const provider = await board('Raspberry Pi 4 Model B Rev 1.4');

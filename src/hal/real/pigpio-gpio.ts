@@ -142,6 +142,8 @@ export interface PigpioOptions {
   procRoot?: string;
   /** Sample rate in µs (1, 2, 4, 5, 8 or 10; pigpio's default 5), passed to configureClock. */
   sampleRateUs?: number;
+  /** How the package is loaded; tests substitute a missing or broken one. */
+  loadLibrary?: () => Promise<unknown>;
 }
 
 export class PigpioGpioProvider implements GpioProvider {
@@ -219,6 +221,17 @@ export class PigpioGpioProvider implements GpioProvider {
       (chips) => chips.map((c) => c.label),
       () => [] as string[],
     );
+    // pigpio maps the BCM283x peripherals through /dev/mem: on anything but a Raspberry Pi its
+    // native part loads and then fails obscurely, so say plainly what the machine is.
+    if (!model.includes('Raspberry Pi') && !isRp1Board(model, labels)) {
+      const found = model.replace(/\0/g, '').trim();
+      throw Object.assign(
+        new Error(
+          `ENODEV: pigpio runs only on a Raspberry Pi (1 to 4); this machine is ${found ? `a ${found}` : 'not one (no /proc/device-tree/model)'}; ${USE_SYSFS}`,
+        ),
+        { code: 'ENODEV' },
+      );
+    }
     if (isRp1Board(model, labels)) {
       const board = model.replace(/\0/g, '').trim() || 'this board (pinctrl-rp1 GPIO)';
       throw Object.assign(
@@ -228,7 +241,8 @@ export class PigpioGpioProvider implements GpioProvider {
     }
     let lib: PigpioModule;
     try {
-      const loaded = (await import(PIGPIO_PACKAGE)) as { default?: PigpioModule } & Partial<PigpioModule>;
+      const load = this.options.loadLibrary ?? (() => import(PIGPIO_PACKAGE));
+      const loaded = (await load()) as { default?: PigpioModule } & Partial<PigpioModule>;
       lib = (loaded.Gpio ? loaded : loaded.default) as PigpioModule;
     } catch (error) {
       throw explainPigpioError(error, 'load');

@@ -64,7 +64,7 @@ describe('createRealHal', () => {
     await hal.close();
   });
 
-  it('reports a missing pigpio when it is configured', async () => {
+  it('reports why pigpio cannot serve when it is configured (here: not a Raspberry Pi)', async () => {
     const { createRealHal } = await import('./real-hal.js');
     await addGpioChips(join(root, 'sys'), PI5_GPIO.slice(0, 1));
     const hal = createRealHal({
@@ -73,8 +73,10 @@ describe('createRealHal', () => {
       sysfsRoot: join(root, 'sys'),
       procRoot: join(root, 'proc'),
     });
-    await expect(hal.preload()).rejects.toThrow(/'pigpio' package is not installed/);
-    await expect(hal.gpio.pwm(18, { frequencyHz: 1000 })).rejects.toThrow(/not installed/);
+    await expect(hal.preload()).rejects.toThrow(/pigpio runs only on a Raspberry Pi/);
+    await expect(hal.gpio.pwm(18, { frequencyHz: 1000 })).rejects.toThrow(
+      /pigpio runs only on a Raspberry Pi/,
+    );
     await hal.close();
   });
 
