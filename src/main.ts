@@ -4,10 +4,11 @@
  * are opened at their safe values before anything else moves (a GPIO keeps its
  * level after a crash), and stop sends them safe again after sampling has ended.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IncubatorBench } from './bench/incubator-bench.js';
+import { CommandDispatcher } from './commands/dispatcher.js';
 import { deviceOptions } from './config/device-schema.js';
 import type { DeviceEntry, NodeConfig } from './config/schema.js';
 import { Controllers } from './control/controllers.js';
@@ -17,12 +18,15 @@ import type { Hal } from './hal/hal.js';
 import { createRealHal } from './hal/real/real-hal.js';
 import { createSimHal, type SimHal } from './hal/sim/sim-hal.js';
 import type { Logger } from './log.js';
+import { Outbox } from './outbox/index.js';
 import { Actuators } from './safety/actuators.js';
 import { Interlocks } from './safety/interlocks.js';
 import { Watchdog } from './safety/watchdog.js';
 import { NodeClock } from './scheduler/clock.js';
 import { DeviceSampler } from './scheduler/device-sampler.js';
 import { PeriodicScheduler } from './scheduler/periodic-scheduler.js';
+import { StateStore } from './store/state-store.js';
+import { NodeSync } from './sync/node-sync.js';
 import { version } from './version.js';
 
 export interface NodeDeps {
@@ -50,6 +54,10 @@ export class BenchloopNode {
   /** The latest sample of every channel, by `device/channel`: for status, summaries and the status page. */
   readonly latest = new Map<string, Sample>();
   private watchdog: Watchdog | undefined;
+  sync: NodeSync | undefined;
+  private outbox: Outbox | undefined;
+  /** sha256 of the running configuration (canonical JSON of the validated config): `describe`, `config.apply`. */
+  readonly configHash: string;
   private readonly intervals: NodeJS.Timeout[] = [];
   private started = false;
   private stopping: Promise<void> | undefined;
@@ -59,6 +67,7 @@ export class BenchloopNode {
     private readonly deps: NodeDeps,
   ) {
     const log = deps.logger;
+    this.configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex');
     this.clock = new NodeClock(config.clock.syncMarkers);
     const onListenerError = (error: unknown) => log.error({ err: error }, 'a listener failed');
     this.events = new EventHub(() => this.clock.nowMs(), onListenerError);
@@ -169,8 +178,10 @@ export class BenchloopNode {
       });
       this.watchdog.start();
     }
+    if (this.config.mqtt) await this.prepareSync(this.config.mqtt);
     this.startBench();
     this.scheduler.start();
+    await this.sync?.start();
     this.every(250, () => this.interlocks.checkStale());
     this.every(10_000, () => this.refreshClock());
     this.started = true;
@@ -180,6 +191,58 @@ export class BenchloopNode {
   feedBenchOnce(): void {
     this.startBench();
     this.bench?.stop();
+  }
+
+  /** The outbox and the command path exist before sampling starts, so no sample or event is ever missed. */
+  private async prepareSync(link: NonNullable<NodeConfig['mqtt']>): Promise<void> {
+    const { config, deps } = this;
+    const { inFlight, ...outboxOptions } = config.outbox;
+    this.outbox = await Outbox.open({
+      dir: join(config.dataDir, 'outbox'),
+      ...outboxOptions,
+      bootId: this.bootId,
+      log: deps.logger,
+      now: () => this.clock.nowMs(),
+    });
+    const state = await StateStore.open(config.dataDir, { journalSize: config.commands.journalSize });
+    const dispatcher = new CommandDispatcher({
+      context: {
+        bootId: this.bootId,
+        version,
+        nowMs: () => this.clock.nowMs(),
+        uptimeMs: () => Math.round(performance.now() - this.startedMonoMs),
+        session: () => state.session,
+        clock: () => this.clock.status,
+        configHash: () => this.configHash,
+        describe: () => ({ ...this.describe(), models: [] }),
+        readNow: (device) => this.readNow(device),
+        setActuator: (id, value, source) => this.actuators.set(id, value, source),
+      },
+      journal: state.journal,
+      config: config.commands,
+      emit: (type, fields) => this.events.emit(type, fields),
+      log: deps.logger,
+    });
+    this.sync = new NodeSync({
+      node: config.node,
+      link,
+      inFlight,
+      outbox: this.outbox,
+      state,
+      dispatcher,
+      events: this.events,
+      samples: this.samples,
+      birth: () => ({
+        bootId: this.bootId,
+        version,
+        clock: this.clock.status,
+        ...this.describe(),
+        models: [],
+      }),
+      nowMs: () => this.clock.nowMs(),
+      log: deps.logger,
+    });
+    this.sync.captureData();
   }
 
   private startBench(): void {
@@ -269,6 +332,8 @@ export class BenchloopNode {
     await this.interlocks.settled();
     this.bench?.stop();
     await this.actuators.goSafe(reason);
+    await this.sync?.stop();
+    await this.outbox?.close();
     await this.watchdog?.stop();
     await Promise.allSettled([...this.samplers.values()].map((s) => s.close()));
     await this.actuators.close();

@@ -26,11 +26,18 @@ program
   .description('run the daemon')
   .requiredOption('-c, --config <file>', 'node configuration (YAML)')
   .option('--data-dir <dir>', "overrides the config's dataDir")
+  .option('--mqtt-url <url>', "broker to use instead of the config's (then no embedded broker starts)")
   .option('--pretty', 'human-readable logs (default on a terminal)')
   .option('--no-pretty', 'JSON logs')
   .option('--summary-every <seconds>', 'log a one-line summary this often (0: never)', seconds, 5)
   .action((o) =>
-    runCommand({ config: o.config, dataDir: o.dataDir, pretty: o.pretty, summaryEveryS: o.summaryEvery }),
+    runCommand({
+      config: o.config,
+      dataDir: o.dataDir,
+      mqttUrl: o.mqttUrl,
+      pretty: o.pretty,
+      summaryEveryS: o.summaryEvery,
+    }),
   );
 
 program

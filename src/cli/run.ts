@@ -13,12 +13,16 @@ import { loadConfigOrExit } from './load.js';
 export interface RunOptions {
   config: string;
   dataDir?: string;
+  mqttUrl?: string;
   pretty?: boolean;
   summaryEveryS: number;
 }
 
 export async function runCommand(options: RunOptions): Promise<void> {
-  const { config, file } = loadConfigOrExit(options.config, options.dataDir);
+  const { config, file } = loadConfigOrExit(options.config, {
+    dataDir: options.dataDir,
+    mqttUrl: options.mqttUrl,
+  });
   const logger = createLogger({
     level: config.log.level,
     pretty: options.pretty ?? process.stdout.isTTY === true,

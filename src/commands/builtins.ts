@@ -5,6 +5,3 @@ import { read } from './read.js';
 import { set } from './set.js';
 
 export const BUILTIN_COMMANDS = [ping, describe, read, set] as const;
-
-export const BUILTIN_COMMAND_NAMES = BUILTIN_COMMANDS.map((command) => command.name);
-export type BuiltinCommandName = (typeof BUILTIN_COMMAND_NAMES)[number];

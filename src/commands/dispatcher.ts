@@ -34,7 +34,8 @@ export interface CommandJournalPort {
 
 export interface DispatcherConfig {
   maxBytes: number;
-  allow: readonly string[];
+  /** Absent: every command given to the dispatcher. */
+  allow?: readonly string[];
   remoteSet: readonly string[];
 }
 
@@ -64,8 +65,10 @@ export class CommandDispatcher {
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.commands = new Map((deps.commands ?? BUILTIN_COMMANDS).map((c) => [c.name, c as CommandDefinition]));
-    this.allowed = new Set(deps.config.allow);
+    this.commands = new Map(
+      (deps.commands ?? BUILTIN_COMMANDS).map((c): [string, CommandDefinition] => [c.name, c]),
+    );
+    this.allowed = new Set(deps.config.allow ?? this.commands.keys());
     this.policy = { remoteSet: new Set(deps.config.remoteSet) };
   }
 

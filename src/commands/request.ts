@@ -4,8 +4,7 @@
  * reads the payload, so a huge message costs nothing to refuse.
  */
 import type { z } from 'zod';
-import { describeIssue } from '../config/describe-issue.js';
-import { formatPath } from '../config/load.js';
+import { describeIssue, formatPath } from '../config/describe-issue.js';
 import {
   COMMAND_ID_MAX_LENGTH,
   COMMAND_NAME_MAX_LENGTH,
@@ -43,7 +42,9 @@ export function parseRequest(payload: Uint8Array, maxBytes: number): ParsedReque
     return refuse(`not JSON (${(error as Error).message})`);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data))
-    return refuse(`found ${Array.isArray(data) ? 'an array' : JSON.stringify(data)}; expected a JSON object`);
+    return refuse(
+      `found ${Array.isArray(data) ? 'an array' : clip(JSON.stringify(data), 40)}; expected a JSON object`,
+    );
 
   const raw = data as Record<string, unknown>;
   const id = boundedString(raw.id, COMMAND_ID_MAX_LENGTH);

@@ -174,3 +174,10 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/** `devices[0].oversampling.temperature`: a key path as a user reads it in the YAML. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}

@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { ITEM_ID_PATTERN, NODE_ID_PATTERN } from '../protocol/topics.js';
 
 /** Protocol §Transport: site and node ids. */
 export const nodeIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'an id of 1–64 letters, digits, "_" or "-"' });
+  .regex(NODE_ID_PATTERN, { error: 'an id of 1–64 letters, digits, "_" or "-"' });
 
 /** Protocol §Transport: device, channel and actuator ids. */
 export const itemIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'an id of 1–64 letters, digits, "_", "." or "-"' });
+  .regex(ITEM_ID_PATTERN, { error: 'an id of 1–64 letters, digits, "_", "." or "-"' });
 
 /** A channel reference, `device/channel`: ids may contain dots, never a slash. */
 export const channelRefSchema = z

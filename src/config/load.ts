@@ -8,7 +8,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'y
 import type { z } from 'zod';
 import type { DeviceDefinition } from '../device-kit/index.js';
 import { crossCheck, type PathIssue } from './cross-check.js';
-import { describeIssue } from './describe-issue.js';
+import { describeIssue, formatPath } from './describe-issue.js';
 import { buildConfigSchema, type NodeConfig } from './schema.js';
 
 export interface ConfigProblem {
@@ -95,12 +95,6 @@ export function parseConfig(
 
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
   return problems.sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
 }
 
 /** The deepest node on the path that exists (a missing key points at its parent); for an unknown key, the key itself. */

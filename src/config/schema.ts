@@ -6,8 +6,11 @@
  */
 import { z } from 'zod';
 import type { DeviceDefinition } from '../device-kit/index.js';
+import { linkConfigSchema } from '../sync/link-config-schema.js';
+import { commandsConfigSchema } from './commands-schema.js';
 import { actuatorEntrySchema, deviceEntrySchema, type envelopeSchema } from './device-schema.js';
 import { channelRefSchema, itemIdSchema, nodeIdSchema } from './ids.js';
+import { outboxConfigSchema } from './outbox-schema.js';
 import type { ChannelSettings } from './pipeline-schema.js';
 
 const nodeSchema = z.strictObject({
@@ -155,6 +158,10 @@ export function buildConfigSchema(definitions: readonly DeviceDefinition[]) {
     safety: safetySchema.default(safetySchema.parse({})),
     scheduler: schedulerSchema.default(schedulerSchema.parse({})),
     clock: clockSchema.default(clockSchema.parse({})),
+    /** The broker link; without it the node runs standalone and keeps no outbox. */
+    mqtt: linkConfigSchema.optional(),
+    outbox: outboxConfigSchema.default(outboxConfigSchema.parse({})),
+    commands: commandsConfigSchema.default(commandsConfigSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
   });
 }

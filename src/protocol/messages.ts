@@ -206,7 +206,7 @@ export const COMMAND_NAME_MAX_LENGTH = 64;
 export const commandEnvelopeSchema = z.strictObject({
   id: z.string().min(1).max(COMMAND_ID_MAX_LENGTH),
   name: z.string().min(1).max(COMMAND_NAME_MAX_LENGTH),
-  args: z.record(z.string(), z.unknown()).optional(),
+  args: z.looseObject({}).optional(),
   expiresAt: z.int().min(0).optional(),
 });
 

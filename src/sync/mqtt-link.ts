@@ -9,27 +9,27 @@
  * and persists the next session number) and waits a jittered exponential backoff.
  *
  * Durability is the caller's outbox, not MQTT.js' in-memory outgoing store:
- * - that store is lost with the process (MQTT.js #398, #607: even a persistent
- *   store was not replayed after a restart);
- * - a QoS 1 PUBLISH made while MQTT.js is replaying its store after a reconnect is
- *   queued in `_storeProcessingQueue`, and discarded if the connection drops
- *   again during the replay (#2015, 5.13.2, closed unfixed);
- * - a QoS 1 publish callback is not called when the connection closes (its entry
- *   is not "volatile"), so `publishAsync` hangs until a reconnect acks it (#1974).
+ * - that store dies with the process (MQTT.js #398, #607: even a persistent store
+ *   was not replayed after a restart);
+ * - a QoS 1 publish made while MQTT.js replays its store after a reconnect waits in
+ *   `_storeProcessingQueue`; if the connection drops during the replay it is
+ *   dropped with a "Connection closed" error instead of joining the store (#2015,
+ *   5.13.2, closed as stale): only a caller that resends keeps it;
+ * - a QoS 1 publish callback is not called when the connection closes (the entry
+ *   is not "volatile"; only `clean: true` with `reconnectPeriod: 0` flushes it), so
+ *   `publishAsync` hangs until a reconnect acks it (#1974).
  * So `publish()` rejects as soon as its connection closes, and the old client and
- * its store are dropped. MQTT 3.1.1 §4.4 and MQTT 5 §4.4 ask a client that resumes
- * a session to resend unacknowledged PUBLISH packets with their original Packet
- * Identifiers; MQTT.js would do that on a reused client (`_onConnect` replays the
- * store even when the session was not resumed), and the outbox would send the same
- * messages again: two copies. With a fresh client the outbox's resend is the only
- * one. It goes out under a new Packet Identifier, which for QoS 1 is the same to
- * the broker: after its PUBACK a QoS 1 receiver keeps no state per identifier and
- * treats a resent PUBLISH as a new publication (3.1.1 §4.3.2, 5 §4.3.2). Receivers
- * see duplicates after a reconnect, which QoS 1 allows (seq tells them apart);
- * nothing is lost. (#1457, also named in the brief, was not found in the
- * issue index consulted.) The broker's side of the session is untouched: commands
- * it queued, and QoS 1 PUBLISHes it had sent us unacknowledged, arrive after the
- * CONNACK (possibly again: command ids make them idempotent).
+ * its store are dropped. MQTT 3.1.1 §4.4 and MQTT 5 §4.4 ask a client resuming a
+ * session to resend unacknowledged PUBLISHes with their Packet Identifiers;
+ * MQTT.js' own reconnect does (`_onConnect` replays its store, even when the
+ * session was not resumed), and the outbox would resend the same messages too.
+ * With a fresh client the outbox's resend is the only one, under new identifiers,
+ * which QoS 1 does not mind: a receiver that sent PUBACK treats any later PUBLISH,
+ * same identifier or not, as a new publication (3.1.1 §4.3.2 [MQTT-4.3.2-2]).
+ * Receivers may see duplicates after a reconnect, as QoS 1 allows (`seq` tells
+ * them apart); nothing is lost. The broker's half of the session is untouched:
+ * commands it queued, and PUBLISHes it sent us without getting our PUBACK, arrive
+ * after the CONNACK (maybe twice: command ids make them idempotent).
  *
  * An inbound QoS 1 message is PUBACKed by MQTT.js once the message handlers have
  * returned, so a handler must take what it needs synchronously.
@@ -195,7 +195,8 @@ const REASONS: Record<number, [LinkErrorKind, string, string?]> = {
   2: ['protocol', 'identifier rejected', CLIENT_ID_HINT],
   3: ['unavailable', 'server unavailable'],
   4: ['auth', 'bad user name or password', AUTH_HINT],
-  5: ['not-authorized', 'not authorized', ACL_HINT],
+  // Mosquitto answers a wrong password with 5, not 4, on 3.1.1.
+  5: ['not-authorized', 'not authorized', `${AUTH_HINT}; or ${ACL_HINT}`],
   128: ['other', 'unspecified error'],
   129: ['protocol', 'malformed packet'],
   130: ['protocol', 'protocol error'],
@@ -332,6 +333,8 @@ interface Connection {
   connectedAt: number;
   /** Rejecters of this connection's publishes still waiting for their PUBACK. */
   pending: Set<(error: Error) => void>;
+  /** Set once subscribed and announced as connected. */
+  info?: ConnectedInfo;
   error?: MqttLinkError;
   serverReason?: string;
 }
@@ -358,6 +361,10 @@ export class MqttLink {
   private ending: Promise<void> | undefined;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly handlers = new Set<MessageHandler>();
+  private readonly connectWaiters = new Set<{
+    resolve: (info: ConnectedInfo) => void;
+    reject: (error: Error) => void;
+  }>();
   private readonly listeners: { [K in keyof LinkEvents]: Set<(info: LinkEvents[K]) => void> } = {
     connected: new Set(),
     disconnected: new Set(),
@@ -389,22 +396,11 @@ export class MqttLink {
     return () => this.handlers.delete(handler);
   }
 
-  /** The current connection's info if online, else the next one's; rejects if the link ends first. */
+  /** Resolves at the next `connected` (now, if online); rejects if the link ends first. */
   whenConnected(): Promise<ConnectedInfo> {
-    return new Promise((resolve, reject) => {
-      if (this.state === 'closing' || this.state === 'closed') return reject(this.closedError());
-      const offConnected = this.on('connected', (info) => {
-        offConnected();
-        offError();
-        resolve(info);
-      });
-      const offError = this.on('disconnected', () => {
-        if (this.state !== 'closing' && this.state !== 'closed') return;
-        offConnected();
-        offError();
-        reject(this.closedError());
-      });
-    });
+    if (this.state === 'closing' || this.state === 'closed') return Promise.reject(this.closedError());
+    if (this.conn?.info) return Promise.resolve(this.conn.info);
+    return new Promise((resolve, reject) => this.connectWaiters.add({ resolve, reject }));
   }
 
   get connected(): boolean {
@@ -505,6 +501,8 @@ export class MqttLink {
     }
     for (const sub of this.subscriptions.values())
       for (const w of sub.waiters.splice(0)) w.reject(this.closedError());
+    for (const w of this.connectWaiters) w.reject(this.closedError());
+    this.connectWaiters.clear();
     this.state = 'closed';
     if (failure) throw failure;
   }
@@ -591,13 +589,16 @@ export class MqttLink {
       [...this.subscriptions].filter(([, s]) => !s.acked).map(([t, s]) => this.sendSubscribe(conn, t, s)),
     );
     if (this.conn !== conn || !conn.online) return;
-    this.emit('connected', {
+    conn.info = {
       attempt: conn.attempt,
       sessionPresent: connack.sessionPresent,
       reconnect: this.connects > 1,
       receiveMaximum: connack.properties?.receiveMaximum,
       maximumPacketSize: connack.properties?.maximumPacketSize,
-    });
+    };
+    for (const w of this.connectWaiters) w.resolve(conn.info);
+    this.connectWaiters.clear();
+    this.emit('connected', conn.info);
   }
 
   private sendSubscribe(conn: Connection, topic: string, sub: Subscription): Promise<void> {

@@ -6,8 +6,8 @@
  * by accident).
  */
 import { z } from 'zod';
-import { itemIdSchema } from '../config/ids.js';
-import { BUILTIN_COMMAND_NAMES } from './builtins.js';
+import { PROTOCOL_COMMANDS } from '../protocol/messages.js';
+import { itemIdSchema } from './ids.js';
 
 export const COMMANDS_DEFAULTS = {
   maxBytes: 64 * 1024,
@@ -21,8 +21,8 @@ export const commandsConfigSchema = z.strictObject({
     .min(1024)
     .max(16 * 1024 * 1024)
     .default(COMMANDS_DEFAULTS.maxBytes),
-  /** Command names accepted; others are `forbidden`. Default: every built-in command of this version. */
-  allow: z.array(z.enum(BUILTIN_COMMAND_NAMES)).default([...BUILTIN_COMMAND_NAMES]),
+  /** Command names accepted; others are `forbidden`. Absent: every command this version implements. */
+  allow: z.array(z.enum(PROTOCOL_COMMANDS)).optional(),
   /** Actuator ids a `set` command may write; others are `forbidden`. Default: none. */
   remoteSet: z.array(itemIdSchema).default([]),
   /**
