@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -181,6 +181,7 @@ describe('MqttLink without a broker', () => {
       link.on('retry', (r) => r.error.kind !== 'config' && resolve(r)),
     );
     expect((await refused).error.kind).toBe('refused');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('asks for a Will at every attempt', async () => {

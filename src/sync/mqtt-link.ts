@@ -137,7 +137,7 @@ export interface LinkStats {
   inFlight: number;
 }
 
-interface LinkEvents {
+export interface LinkEvents {
   connected: ConnectedInfo;
   disconnected: DisconnectedInfo;
   retry: RetryInfo;

@@ -21,8 +21,16 @@ export const HOST = '127.0.0.1';
 const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 
 const alive = new Set<ChildProcess>();
-process.once('exit', () => {
+const tempDirs = new Set<string>();
+function reap(): void {
   for (const child of alive) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+process.once('exit', reap);
+// Vitest ends a fork with SIGTERM, which skips 'exit' handlers: reap, then die of the signal as before.
+process.once('SIGTERM', () => {
+  reap();
+  process.kill(process.pid, 'SIGTERM');
 });
 
 function track(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -71,6 +79,7 @@ export class Mosquitto {
 
   static async start(options: MosquittoOptions = {}): Promise<Mosquitto> {
     const dir = mkdtempSync(join(tmpdir(), 'benchloop-mosquitto-'));
+    tempDirs.add(dir);
     const lines = [
       // Run as root, Mosquitto switches to the `mosquitto` user, which could not read this temp folder.
       `user ${userInfo().username}`,
@@ -200,6 +209,7 @@ export class Mosquitto {
   async cleanup(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+    tempDirs.delete(this.dir);
   }
 }
 
