@@ -6,6 +6,7 @@
 import { type DeviceDefinition, hex } from '../device-kit/index.js';
 import { deviceOptions } from './device-schema.js';
 import { splitChannelRef } from './ids.js';
+import { modelsCrossCheck } from './models-schema.js';
 
 export interface PathIssue {
   path: (string | number)[];
@@ -135,5 +136,6 @@ export function crossCheck(data: unknown, definitions: readonly DeviceDefinition
       });
     } else driven.set(output, text(controller?.id) ?? `controllers[${index}]`);
   });
+  issues.push(...modelsCrossCheck(root, channelProblem, new Set(actuators.keys())));
   return issues;
 }

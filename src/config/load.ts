@@ -47,6 +47,8 @@ export function loadConfigFile(file: string, definitions: readonly DeviceDefinit
   }
   const config = parseConfig(text, file, definitions);
   if (!isAbsolute(config.dataDir)) config.dataDir = resolve(dirname(file), config.dataDir);
+  for (const model of config.models?.list ?? [])
+    if (model.file && !isAbsolute(model.file)) model.file = resolve(dirname(file), model.file);
   return { config, file, text };
 }
 

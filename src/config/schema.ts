@@ -6,10 +6,11 @@
  */
 import { z } from 'zod';
 import type { DeviceDefinition } from '../device-kit/index.js';
-import { linkConfigSchema } from '../sync/link-config-schema.js';
 import { commandsConfigSchema } from './commands-schema.js';
 import { actuatorEntrySchema, deviceEntrySchema, type envelopeSchema } from './device-schema.js';
 import { channelRefSchema, itemIdSchema, nodeIdSchema } from './ids.js';
+import { modelsConfigSchema } from './models-schema.js';
+import { linkConfigSchema } from './mqtt-schema.js';
 import { outboxConfigSchema } from './outbox-schema.js';
 import type { ChannelSettings } from './pipeline-schema.js';
 
@@ -162,6 +163,8 @@ export function buildConfigSchema(definitions: readonly DeviceDefinition[]) {
     mqtt: linkConfigSchema.optional(),
     outbox: outboxConfigSchema.default(outboxConfigSchema.parse({})),
     commands: commandsConfigSchema.default(commandsConfigSchema.parse({})),
+    /** ONNX models in the control loop (docs/inference.md); without it no inference runtime is loaded. */
+    models: modelsConfigSchema.optional(),
     log: logSchema.default(logSchema.parse({})),
   });
 }

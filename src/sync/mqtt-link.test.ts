@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../test/support/mosquitto.js';
-import { backoffDelay, linkConfigSchema, linkOptionsFromConfig } from './link-config-schema.js';
+import { linkConfigSchema } from '../config/mqtt-schema.js';
+import { backoffDelay, linkOptionsFromConfig } from './link-options.js';
 import { describeError, MqttLink, MqttLinkError, type RetryInfo, redactUrl } from './mqtt-link.js';
 
 /** mulberry32: seeded, so a failing case replays. */

@@ -7,12 +7,13 @@
  * MQTT 5, on the command's Response Topic; a clean stop publishes the death itself.
  */
 import type { CommandDispatcher } from '../commands/dispatcher.js';
+import type { LinkConfig } from '../config/mqtt-schema.js';
 import type { EventHub, Hub, Sample } from '../events/event-hub.js';
 import type { Outbox, Stream } from '../outbox/index.js';
-import { type Birth, birthDocument, nodeTopic } from '../protocol/index.js';
+import { type Birth, nodeTopic } from '../protocol/index.js';
 import type { StateStore } from '../store/state-store.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
-import { type LinkConfig, linkOptionsFromConfig } from './link-config-schema.js';
+import { linkOptionsFromConfig } from './link-options.js';
 import { MqttLink } from './mqtt-link.js';
 import { OutboxPublisher } from './outbox-publisher.js';
 
@@ -94,6 +95,9 @@ export class NodeSync {
         'reconnecting',
       ),
     );
+    // Registered before the first connect: the link subscribes before it announces `connected` (so before
+    // the birth an orchestrator may react to) and again whenever the broker lost the session.
+    void link.subscribe(this.topic('cmd'), 1).catch((error) => deps.log.error({ err: error }, 'command subscription refused'));
     link.onMessage((topic, payload, packet) => {
       if (topic !== this.topic('cmd')) return;
       void this.onCommand(link, payload, packet.responseTopic, packet.correlationData);
@@ -115,7 +119,6 @@ export class NodeSync {
         ts: deps.nowMs(),
       } as Birth;
       await link.publish(this.topic('status'), JSON.stringify(birth), { qos: 1, retain: true });
-      if (!sessionPresent) await link.subscribe(this.topic('cmd'), 1);
       for (const p of this.publishers) p.resume((topic, payload) => link.publish(topic, payload, { qos: 1 }));
       deps.log.info({ session: this.session, sessionPresent }, 'connected to the broker; birth published');
     } catch (error) {

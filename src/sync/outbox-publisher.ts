@@ -64,7 +64,10 @@ export class OutboxPublisher {
 
   private pump(): void {
     const publish = this.publish;
-    if (!publish) return this.wakeDrainWaiters();
+    if (!publish) {
+      this.wakeDrainWaiters();
+      return;
+    }
     const generation = this.generation;
     while (this.inFlight < this.window) {
       const messages = this.outbox.next(this.stream, this.lastSent, this.window - this.inFlight);

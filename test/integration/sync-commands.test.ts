@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simLine } from '../support/daemon.js';
-import { Mosquitto, type MosquittoSub, mosquittoPub } from '../support/mosquitto.js';
+import { Mosquitto, MosquittoSub, mosquittoPub } from '../support/mosquitto.js';
 import {
   command,
   commandFromFile,
@@ -18,6 +18,9 @@ import {
   subscribe,
   target,
 } from '../support/sync-node.js';
+
+// Whatever a failing test left subscribed is stopped too.
+afterAll(() => MosquittoSub.stopAll());
 
 let broker: Mosquitto;
 let node: SyncNode;

@@ -4,7 +4,7 @@
  * repeat, a stale death (from an older connection) told apart by its session, and
  * the same over TLS with a client certificate made at test time.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Mosquitto, MosquittoSub } from '../support/mosquitto.js';
 import {
   json,
@@ -16,6 +16,9 @@ import {
   subscribe,
 } from '../support/sync-node.js';
 import { makeTestPki } from '../support/tls-ca.js';
+
+// Whatever a failing test left subscribed is stopped too.
+afterAll(() => MosquittoSub.stopAll());
 
 type Status = { online: boolean; session: number; bootId?: string };
 const started: Array<{ stop(): Promise<void> | void }> = [];

@@ -3,8 +3,8 @@
  * over 10,000+ samples, through a 10 s broker outage (the node keeps sampling into
  * its outbox and drains in order after), and across a SIGKILL of the daemon.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { Mosquitto, type MosquittoSub } from '../support/mosquitto.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Mosquitto, MosquittoSub } from '../support/mosquitto.js';
 import {
   json,
   nodeConfig,
@@ -14,6 +14,9 @@ import {
   startSyncNode,
   subscribe,
 } from '../support/sync-node.js';
+
+// Whatever a failing test left subscribed is stopped too.
+afterAll(() => MosquittoSub.stopAll());
 
 type Batch = {
   seq: number;

@@ -1,11 +1,9 @@
 /**
- * The config's `mqtt:` section (one more key in src/config/schema.ts), and how it
- * becomes the options of an MqttLink. Strict objects like the rest of the config;
- * rules that span keys are refinements here, so `benchloop check` reports them
- * with the key path.
+ * The config's `mqtt:` section. Strict objects like the rest of the config; rules
+ * that span keys are refinements here, so `benchloop check` reports them with the
+ * key path. How it becomes a connection is src/sync/link-options.ts.
  */
 import { z } from 'zod';
-import type { MqttLinkOptions } from './mqtt-link.js';
 
 const filePath = z.string().min(1);
 
@@ -26,21 +24,6 @@ export const reconnectSchema = z
   .refine((r) => r.maxMs >= r.initialMs, { error: 'maxMs must be ≥ initialMs', path: ['maxMs'] });
 
 export type ReconnectPolicy = z.output<typeof reconnectSchema>;
-
-/** The wait before the next attempt after `failures` (≥ 1) in a row; `previousMs` is the last wait (decorrelated). */
-export function backoffDelay(
-  policy: ReconnectPolicy,
-  failures: number,
-  previousMs: number,
-  random: () => number,
-): number {
-  if (policy.jitter === 'full') {
-    const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(failures - 1, 30));
-    return Math.round(random() * ceiling);
-  }
-  const high = Math.max(policy.initialMs, previousMs * 3);
-  return Math.min(policy.maxMs, Math.round(policy.initialMs + random() * (high - policy.initialMs)));
-}
 
 const tlsSchema = z
   .strictObject({
@@ -119,31 +102,3 @@ export const linkConfigSchema = z
   });
 
 export type LinkConfig = z.output<typeof linkConfigSchema>;
-
-/** Stable, so the broker finds the node's persistent session again after a restart. */
-export function defaultClientId(node: { site: string; id: string }): string {
-  return `benchloop-${node.site}-${node.id}`;
-}
-
-export function embeddedBrokerUrl(port: number): string {
-  return `mqtt://127.0.0.1:${port}`;
-}
-
-/** The link options a config asks for; `willFor` and the rest of the runtime wiring are the caller's. */
-export function linkOptionsFromConfig(
-  config: LinkConfig,
-  node: { site: string; id: string },
-): Omit<MqttLinkOptions, 'willFor'> {
-  return {
-    url: config.embedded ? embeddedBrokerUrl(config.embeddedPort) : config.url!,
-    protocolVersion: config.protocolVersion,
-    clientId: config.clientId ?? defaultClientId(node),
-    username: config.username,
-    passwordFile: config.passwordFile,
-    tls: config.tls,
-    keepaliveS: config.keepaliveS,
-    sessionExpiryS: config.sessionExpiryS,
-    connectTimeoutMs: config.connectTimeoutMs,
-    reconnect: config.reconnect,
-  };
-}
