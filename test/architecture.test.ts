@@ -50,7 +50,7 @@ const layers: Record<string, string[]> = {
   hal: ['device-kit', 'config'],
   bench: ['device-kit', 'config'],
   scheduler: ['device-kit', 'config', 'events'],
-  safety: ['device-kit', 'config', 'events'],
+  safety: ['device-kit', 'config', 'events', 'protocol'],
   control: ['config', 'events', 'safety'],
   outbox: [],
   protocol: [],

@@ -1,7 +1,22 @@
 /** The commands this node implements; a new command is one file and one entry here. */
 import { describe } from './describe.js';
+import { modelBegin } from './model-begin.js';
+import { modelCommit } from './model-commit.js';
+import { modelList } from './model-list.js';
+import { modelPromote } from './model-promote.js';
+import { modelRollback } from './model-rollback.js';
 import { ping } from './ping.js';
 import { read } from './read.js';
 import { set } from './set.js';
 
-export const BUILTIN_COMMANDS = [ping, describe, read, set] as const;
+export const BUILTIN_COMMANDS = [
+  ping,
+  describe,
+  read,
+  set,
+  modelBegin,
+  modelCommit,
+  modelPromote,
+  modelRollback,
+  modelList,
+] as const;

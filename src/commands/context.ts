@@ -13,6 +13,7 @@ import type {
   ModelDescription,
   WireSample,
 } from '../protocol/messages.js';
+import type { ModelsPort } from './model-port.js';
 
 /** Who asks the safety gate for a write: `actuator.changed` events name the command id. */
 export interface CommandSource {
@@ -50,6 +51,8 @@ export interface CommandContext {
   readNow(device?: string): Promise<WireSample[]>;
   /** Through the safety gate: envelope, interlocks, serialisation. */
   setActuator(id: string, value: number, source: CommandSource): Promise<ActuatorWriteResult>;
+  /** The inference runtime, on a node whose config has `models:`. */
+  readonly models?: ModelsPort;
 }
 
 /** Node policy a command may consult before its args are validated. */

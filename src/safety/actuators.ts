@@ -8,6 +8,7 @@
 import type { ActuatorEntry } from '../config/schema.js';
 import type { ActuatorDriver, ForcedWrite } from '../device-kit/index.js';
 import type { EventHub } from '../events/event-hub.js';
+import type { ActuatorDescription } from '../protocol/messages.js';
 import { checkWrite, type Refusal } from './envelope.js';
 
 export interface WriteSource {
@@ -19,15 +20,8 @@ export type WriteResult =
   | { ok: true; actuator: string; value: number; previous: number }
   | { ok: false; code: Refusal['code'] | 'busy' | 'not_found' | 'failed'; message: string };
 
-export interface ActuatorView {
-  id: string;
-  type: string;
-  min: number;
-  max: number;
-  safe: number;
-  value: number;
-  heldBy?: string[];
-}
+/** What the status, `describe` and the birth show of an actuator: the protocol's description. */
+export type ActuatorView = ActuatorDescription;
 
 interface ActuatorState {
   entry: ActuatorEntry;

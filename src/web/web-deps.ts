@@ -105,7 +105,8 @@ export interface ActuatorGate {
 export interface WebNode {
   status(): NodeStatus;
   describe(): { devices: Array<{ id: string; channels: ChannelDescription[] }> };
-  readonly events: Subscribable<NodeEvent>;
+  /** Emitting is for the audit of local control (`command.rejected`). */
+  readonly events: Subscribable<NodeEvent> & { emit(type: string, fields: Record<string, unknown>): unknown };
   readonly samples: Subscribable<readonly Sample[]>;
   readonly actuators: ActuatorGate;
   readNow(device?: string): Promise<Sample[]>;

@@ -4,7 +4,8 @@
  * repeat, a stale death (from an older connection) told apart by its session, and
  * the same over TLS with a client certificate made at test time.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stopAfterEach } from '../support/cleanup.js';
 import { Mosquitto, MosquittoSub } from '../support/mosquitto.js';
 import {
   json,
@@ -17,26 +18,19 @@ import {
 } from '../support/sync-node.js';
 import { makeTestPki } from '../support/tls-ca.js';
 
-// Whatever a failing test left subscribed is stopped too.
-afterAll(() => MosquittoSub.stopAll());
-
 type Status = { online: boolean; session: number; bootId?: string };
-const started: Array<{ stop(): Promise<void> | void }> = [];
-
-afterEach(async () => {
-  for (const s of started.splice(0).reverse()) await s.stop();
-});
+const started = stopAfterEach();
 
 async function brokerAndSub(options?: Parameters<typeof Mosquitto.start>[0]) {
   const broker = await Mosquitto.start(options);
-  started.push({ stop: () => broker.cleanup() });
+  started(() => broker.cleanup());
   const sub = await subscribe(broker, [`${root}/status`]);
-  started.push({ stop: () => sub.stop() });
+  started(() => sub.stop());
   return { broker, sub };
 }
 
 function track(node: SyncNode): SyncNode {
-  started.push({ stop: () => node.daemon.kill('SIGKILL') });
+  started(() => node.daemon.kill('SIGKILL'));
   return node;
 }
 
@@ -62,7 +56,7 @@ describe('status', () => {
 
     // A late subscriber gets the retained birth.
     const late = await subscribe(broker, [`${root}/status`]);
-    started.push({ stop: () => late.stop() });
+    started(() => late.stop());
     expect((await late.waitFor(() => true)).retain).toBe(true);
 
     node.daemon.kill('SIGKILL');
@@ -85,7 +79,7 @@ describe('status', () => {
     expect((await node.daemon.exited).code).toBe(0);
     // The death is retained: it is what a newcomer sees.
     const late = await subscribe(broker, [`${root}/status`]);
-    started.push({ stop: () => late.stop() });
+    started(() => late.stop());
     expect(json<Status>(await late.waitFor(() => true))).toEqual({ online: false, session: 1 });
   });
 
@@ -114,7 +108,7 @@ describe('status', () => {
 
   it('over TLS with a CA and a client certificate made at test time', async () => {
     const pki = await makeTestPki();
-    started.push({ stop: () => pki.remove() });
+    started(() => pki.remove());
     const broker = await Mosquitto.start({
       tls: {
         caFile: pki.ca.cert,
@@ -123,12 +117,12 @@ describe('status', () => {
         requireCertificate: true,
       },
     });
-    started.push({ stop: () => broker.cleanup() });
+    started(() => broker.cleanup());
     const sub = await MosquittoSub.start(
       { port: broker.port, tls: { caFile: pki.ca.cert, certFile: pki.client.cert, keyFile: pki.client.key } },
       [`${root}/status`],
     );
-    started.push({ stop: () => sub.stop() });
+    started(() => sub.stop());
     const tls = `\n  tls: { ca: ${pki.ca.cert}, cert: ${pki.client.cert}, key: ${pki.client.key} }`;
     track(startSyncNode(nodeConfig({ url: broker.url }).replace('keepaliveS: 5', `keepaliveS: 5${tls}`)));
     expect(await nth(sub, true, 1)).toMatchObject({ online: true, session: 1 });

@@ -3,8 +3,9 @@
  * over 10,000+ samples, through a 10 s broker outage (the node keeps sampling into
  * its outbox and drains in order after), and across a SIGKILL of the daemon.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Mosquitto, MosquittoSub } from '../support/mosquitto.js';
+import { describe, expect, it } from 'vitest';
+import { stopAfterEach } from '../support/cleanup.js';
+import { Mosquitto, type MosquittoSub } from '../support/mosquitto.js';
 import {
   json,
   nodeConfig,
@@ -15,30 +16,24 @@ import {
   subscribe,
 } from '../support/sync-node.js';
 
-// Whatever a failing test left subscribed is stopped too.
-afterAll(() => MosquittoSub.stopAll());
-
 type Batch = {
   seq: number;
   bootId: string;
   samples: Array<{ d: string; c: string; t: number; v: number | null }>;
 };
-const started: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const stop of started.splice(0).reverse()) await stop();
-});
+const started = stopAfterEach();
 
 async function setup(config: (url: string) => string) {
   const broker = await Mosquitto.start();
-  started.push(() => broker.cleanup());
+  started(() => broker.cleanup());
   // A persistent session: what is published while this subscriber is away waits for it.
   const sub = await subscribe(broker, [`${root}/telemetry`], {
     clientId: 'it-orchestrator',
     persistentSession: true,
   });
-  started.push(() => sub.stop());
+  started(() => sub.stop());
   const node = startSyncNode(config(broker.url));
-  started.push(() => node.daemon.kill('SIGKILL'));
+  started(() => node.daemon.kill('SIGKILL'));
   return { broker, sub, node };
 }
 
@@ -119,7 +114,7 @@ describe('telemetry', () => {
     await node.daemon.exited;
     const before = Math.max(...received(sub).keys());
     const again: SyncNode = restartSyncNode(node);
-    started.push(() => again.daemon.kill('SIGKILL'));
+    started(() => again.daemon.kill('SIGKILL'));
     await untilSeq(sub, before + 5);
     const batches = received(sub);
     expectContiguous(batches);
