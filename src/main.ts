@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IncubatorBench } from './bench/incubator-bench.js';
+import type { RemoteConfigPort } from './commands/config-port.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
 import { deviceOptions } from './config/device-schema.js';
 import type { DeviceEntry, NodeConfig } from './config/schema.js';
@@ -17,21 +18,25 @@ import { EventHub, Hub, type Sample } from './events/event-hub.js';
 import type { Hal } from './hal/hal.js';
 import { createRealHal } from './hal/real/real-hal.js';
 import { createSimHal, type SimHal } from './hal/sim/sim-hal.js';
+import { InferenceModule, registryDir } from './inference/inference.js';
 import type { Logger } from './log.js';
 import { Outbox } from './outbox/index.js';
+import { PlanManager } from './plans/plan-manager.js';
 import { Actuators } from './safety/actuators.js';
 import { Interlocks } from './safety/interlocks.js';
 import { Watchdog } from './safety/watchdog.js';
 import { NodeClock } from './scheduler/clock.js';
 import { DeviceSampler } from './scheduler/device-sampler.js';
 import { PeriodicScheduler } from './scheduler/periodic-scheduler.js';
-import { StateStore } from './store/state-store.js';
+import { type JournaledReply, StateStore } from './store/state-store.js';
 import { NodeSync } from './sync/node-sync.js';
 import { version } from './version.js';
 
 export interface NodeDeps {
   definitions: readonly DeviceDefinition[];
   logger: Logger;
+  /** `config.get` and `config.apply`: the supervisor of `benchloop run` provides them (src/cli/run-supervisor.ts). */
+  remoteConfig?: RemoteConfigPort;
 }
 
 const timing: Timing = {
@@ -55,7 +60,12 @@ export class BenchloopNode {
   readonly latest = new Map<string, Sample>();
   private watchdog: Watchdog | undefined;
   sync: NodeSync | undefined;
+  /** Local inference: only when the config has `models:` (ONNX Runtime is never loaded otherwise). */
+  inference: InferenceModule | undefined;
   private outbox: Outbox | undefined;
+  private state: StateStore | undefined;
+  /** Experiment plans (`plan.*` commands, docs/plans.md). */
+  readonly plans: PlanManager;
   /** sha256 of the running configuration (canonical JSON of the validated config): `describe`, `config.apply`. */
   readonly configHash: string;
   private readonly intervals: NodeJS.Timeout[] = [];
@@ -75,6 +85,26 @@ export class BenchloopNode {
     this.actuators = new Actuators(this.events, () => performance.now());
     this.interlocks = new Interlocks(config.interlocks, this.actuators, this.events, () => performance.now());
     mkdirSync(config.dataDir, { recursive: true });
+    this.plans = new PlanManager({
+      dir: join(config.dataDir, 'plans'),
+      config,
+      definitions: deps.definitions,
+      gate: this.actuators,
+      events: this.events,
+      samples: this.samples,
+      clock: this.clock,
+      bootId: this.bootId,
+      version,
+      configHash: this.configHash,
+      describe: () => this.describe(),
+      // A part of a plan's dataset counts as published once the outbox holds it durably.
+      durable: () => this.outbox?.flush() ?? Promise.resolve(),
+      log,
+      partLimits: {
+        maxRows: 200,
+        maxBytes: Math.min(32 * 1024, Math.floor(config.outbox.batch.maxBytes / 2)),
+      },
+    });
     this.hal =
       config.hardware.backend === 'sim'
         ? createSimHal({
@@ -166,6 +196,20 @@ export class BenchloopNode {
     this.samples.subscribe((samples) => this.interlocks.onSamples(samples));
     const controllers = new Controllers(this.config.controllers, this.actuators);
     this.samples.subscribe((samples) => controllers.onSamples(samples));
+    if (this.config.models) {
+      const inference = await InferenceModule.open({
+        config: this.config.models,
+        dir: registryDir(this.config.dataDir),
+        gate: this.actuators,
+        events: this.events,
+        samples: this.samples,
+        monoMs: () => performance.now(),
+        nowMs: () => this.clock.nowMs(),
+        log,
+      });
+      this.inference = inference;
+      this.samples.subscribe((samples) => inference.onSamples(samples));
+    }
 
     if (this.config.safety.watchdog.enabled && this.config.actuators.length > 0) {
       this.watchdog = new Watchdog({
@@ -179,6 +223,10 @@ export class BenchloopNode {
       this.watchdog.start();
     }
     if (this.config.mqtt) await this.prepareSync(this.config.mqtt);
+    // After the outbox exists, so the boot's model.activated events are kept.
+    await this.inference?.start();
+    // A plan the last process left running is reported interrupted (the outputs went safe above), not resumed.
+    await this.plans.recover();
     this.startBench();
     this.scheduler.start();
     await this.sync?.start();
@@ -205,6 +253,7 @@ export class BenchloopNode {
       now: () => this.clock.nowMs(),
     });
     const state = await StateStore.open(config.dataDir, { journalSize: config.commands.journalSize });
+    this.state = state;
     const dispatcher = new CommandDispatcher({
       context: {
         bootId: this.bootId,
@@ -214,9 +263,13 @@ export class BenchloopNode {
         session: () => state.session,
         clock: () => this.clock.status,
         configHash: () => this.configHash,
-        describe: () => ({ ...this.describe(), models: [] }),
+        describe: () => this.describe(),
         readNow: (device) => this.readNow(device),
         setActuator: (id, value, source) => this.actuators.set(id, value, source),
+        ...(this.inference ? { models: this.inference } : {}),
+        plans: this.plans,
+        planRunning: () => this.plans.running(),
+        ...(deps.remoteConfig ? { remoteConfig: deps.remoteConfig } : {}),
       },
       journal: state.journal,
       config: config.commands,
@@ -237,10 +290,10 @@ export class BenchloopNode {
         version,
         clock: this.clock.status,
         ...this.describe(),
-        models: [],
       }),
       nowMs: () => this.clock.nowMs(),
       log: deps.logger,
+      ...(this.inference ? { onModelChunk: this.inference.chunk.bind(this.inference) } : {}),
     });
     this.sync.captureData();
   }
@@ -298,7 +351,31 @@ export class BenchloopNode {
         channels: s.describeChannels(),
       })),
       actuators: this.actuators.list(),
+      models: this.inference?.describe() ?? [],
     };
+  }
+
+  /**
+   * Healthy = started, every device's latest read succeeded, and with `mqtt:` the broker
+   * link is up. `config.apply` keeps a new configuration only once this holds. A tripped
+   * interlock is not ill health: it is the node doing its job.
+   */
+  health(): { healthy: boolean; problems: string[] } {
+    const problems: string[] = [];
+    if (!this.started) problems.push('not started');
+    for (const s of this.samplers.values())
+      if (!s.health.ok)
+        problems.push(`device ${s.entry.id}: ${s.health.lastError ?? 'no successful read yet'}`);
+    const link = this.sync?.stats().link;
+    if (this.config.mqtt && link?.state !== 'online')
+      problems.push(`MQTT broker ${link?.url ?? ''}: ${link?.lastError ?? 'not connected yet'}`);
+    return { healthy: problems.length === 0, problems };
+  }
+
+  /** A reply this node did not dispatch (a `config.apply` received by the node it replaced): journaled, then published. */
+  async deliverReply(reply: JournaledReply): Promise<void> {
+    await this.state?.journal.put(reply);
+    await this.sync?.sendReply(reply);
   }
 
   status() {
@@ -328,7 +405,11 @@ export class BenchloopNode {
 
   private async shutdown(reason: string): Promise<void> {
     for (const timer of this.intervals) clearInterval(timer);
+    // A running plan ends aborted, its outputs safe, its ending in the outbox before the link closes.
+    await this.plans.stop(reason);
     await this.scheduler.stop();
+    // Models stop deciding before the outputs go safe, so none writes after.
+    await this.inference?.stop();
     await this.interlocks.settled();
     this.bench?.stop();
     await this.actuators.goSafe(reason);

@@ -57,6 +57,14 @@ const layers: Record<string, string[]> = {
   store: ['protocol'],
   commands: ['protocol', 'config'],
   sync: ['protocol', 'outbox', 'events', 'commands', 'config', 'store'],
+  inference: ['config', 'events', 'safety', 'control', 'store', 'protocol'],
+  // Experiment plans: validated against the config, run through the safety gate on the scheduler's timers,
+  // state kept with the store's durable files. Commands reach them only through their PlanPort.
+  plans: ['config', 'events', 'safety', 'protocol', 'device-kit', 'scheduler', 'store'],
+  // Orchestrator side: the wire protocol and the MQTT link, nothing of the node's runtime.
+  client: ['protocol', 'sync'],
+  // The status page sits on top: it reads what the layers below report and writes only through the safety gate.
+  web: ['config', 'events', 'safety', 'device-kit'],
 };
 
 describe('architecture', () => {
@@ -81,6 +89,9 @@ describe('architecture', () => {
       lowdb: 'src/store/state-store.ts',
       mqtt: 'src/sync/mqtt-link.ts',
       aedes: 'src/sync/embedded-broker.ts',
+      // Only the inference thread's source loads it, so a node without models never does.
+      'onnxruntime-node': 'src/inference/ort-worker.ts',
+      'prom-client': 'src/web/metrics.ts',
     };
     for (const [library, owner] of Object.entries(owners)) {
       const importers = files.filter((f) => imports.get(f)!.includes(library));
@@ -104,6 +115,18 @@ describe('architecture', () => {
           offences.push(`${file} imports ${target}`);
       }
     }
+    expect(offences).toEqual([]);
+  });
+
+  it('only the composition root (main.ts, cli/) imports the web layer', () => {
+    const offences = files.flatMap((file) =>
+      file.startsWith('src/web/') || file === 'src/main.ts' || file.startsWith('src/cli/')
+        ? []
+        : imports
+            .get(file)!
+            .filter((target) => target.startsWith('src/web/'))
+            .map((target) => `${file} imports ${target}`),
+    );
     expect(offences).toEqual([]);
   });
 

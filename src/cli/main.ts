@@ -3,7 +3,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { version } from '../version.js';
 import { checkCommand } from './check.js';
+import { registerCtl } from './ctl.js';
+import { registerDoctor } from './doctor.js';
 import { ExitCode } from './exit-codes.js';
+import { registerExport } from './export.js';
+import { registerProvision } from './provision.js';
 import { readCommand } from './read.js';
 import { runCommand } from './run.js';
 import { safeCommand } from './safe.js';
@@ -74,5 +78,10 @@ program
   .description('drive every actuator to its safe value and exit')
   .requiredOption('-c, --config <file>', 'node configuration (YAML)')
   .action((o) => safeCommand(o.config));
+
+registerCtl(program);
+registerProvision(program);
+registerDoctor(program);
+registerExport(program);
 
 await program.parseAsync();

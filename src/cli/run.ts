@@ -1,14 +1,18 @@
 /**
- * `benchloop run`: the daemon. Signals and crashes end in the safe state: SIGTERM
- * and SIGINT stop cleanly (exit 0); an uncaught error forces the outputs safe at
- * once from synchronous file writes, then tries the orderly path, then exits 70.
+ * `benchloop run`: the daemon, a small supervisor around one node at a time (the
+ * supervisor restarts the node on `config.apply`: run-supervisor.ts). Signals and
+ * crashes end in the safe state: SIGTERM and SIGINT stop cleanly (exit 0); an
+ * uncaught error forces the outputs safe at once from synchronous file writes, then
+ * tries the orderly path, then exits 70.
  */
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { deviceDefinitions } from '../../devices/index.js';
 import { createLogger, type Logger } from '../log.js';
-import { BenchloopNode } from '../main.js';
+import type { BenchloopNode } from '../main.js';
 import { ExitCode } from './exit-codes.js';
 import { loadConfigOrExit } from './load.js';
+import { NodeSupervisor, StartError } from './run-supervisor.js';
 
 export interface RunOptions {
   config: string;
@@ -19,6 +23,7 @@ export interface RunOptions {
 }
 
 export async function runCommand(options: RunOptions): Promise<void> {
+  // Validated here once so that a bad file or flag exits 78/64 with every problem before anything starts.
   const { config, file } = loadConfigOrExit(options.config, {
     dataDir: options.dataDir,
     mqttUrl: options.mqttUrl,
@@ -27,32 +32,49 @@ export async function runCommand(options: RunOptions): Promise<void> {
     level: config.log.level,
     pretty: options.pretty ?? process.stdout.isTTY === true,
   });
-  const node = new BenchloopNode(config, { definitions: deviceDefinitions, logger });
+  let handlersInstalled = false;
+  const supervisor: NodeSupervisor = new NodeSupervisor({
+    file,
+    overrides: { dataDir: options.dataDir && resolve(options.dataDir), mqttUrl: options.mqttUrl },
+    definitions: deviceDefinitions,
+    logger,
+    // After the hardware libraries load: pigpio installs its own signal handlers when it starts.
+    beforeStart: () => {
+      if (handlersInstalled) return;
+      handlersInstalled = true;
+      installExitHandlers(supervisor, logger);
+    },
+    onFatal: (error) => {
+      logger.fatal({ err: error }, `no configuration runs: ${error.message}`);
+      process.exit(ExitCode.unavailable);
+    },
+  });
+  let node: BenchloopNode;
   try {
-    await node.preloadHardware();
+    node = await supervisor.start();
   } catch (error) {
-    logger.fatal({ err: error }, `hardware unavailable: ${(error as Error).message}`);
-    process.exit(ExitCode.unavailable);
-  }
-  installExitHandlers(node, logger);
-  try {
-    await node.start();
-  } catch (error) {
-    logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
-    await node.stop('start failed').catch(() => undefined);
+    const message = error instanceof StartError ? error.message : `cannot start: ${(error as Error).message}`;
+    logger.fatal({ err: error instanceof StartError ? error.reason : error }, message);
     process.exit(ExitCode.unavailable);
   }
   logger.info(
-    { config: file, dataDir: config.dataDir, bootId: node.bootId, hardware: config.hardware.backend },
-    `benchloop running node ${config.node.site}/${config.node.id}`,
+    {
+      config: file,
+      dataDir: node.config.dataDir,
+      bootId: node.bootId,
+      hardware: node.config.hardware.backend,
+    },
+    `benchloop running node ${node.config.node.site}/${node.config.node.id}`,
   );
-  if (config.hardware.backend === 'sim') {
+  if (node.config.hardware.backend === 'sim') {
     logger.info(
-      `simulated bench: ${config.hardware.sim.bench}; simulated GPIO lines are files in ${config.dataDir}/sim/gpio`,
+      `simulated bench: ${node.config.hardware.sim.bench}; simulated GPIO lines are files in ${node.config.dataDir}/sim/gpio`,
     );
   }
   if (options.summaryEveryS > 0) {
-    const timer = setInterval(() => logger.info(summarise(node)), options.summaryEveryS * 1000);
+    const timer = setInterval(() => {
+      if (supervisor.node) logger.info(summarise(supervisor.node));
+    }, options.summaryEveryS * 1000);
     timer.unref();
   }
 }
@@ -74,13 +96,13 @@ function summarise(node: BenchloopNode): string {
   return `${parts.join(', ')} | ${outputs.join(' ')} | interlocks tripped: ${tripped.join(', ') || 'none'}${bench}`;
 }
 
-function installExitHandlers(node: BenchloopNode, logger: Logger): void {
+function installExitHandlers(supervisor: NodeSupervisor, logger: Logger): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) return;
     signalled = true;
     logger.info({ signal }, 'stopping');
-    node.stop(signal).then(
+    supervisor.stop(signal).then(
       () => process.exit(ExitCode.ok),
       (error) => {
         logger.error({ err: error }, 'stop failed');
@@ -93,7 +115,7 @@ function installExitHandlers(node: BenchloopNode, logger: Logger): void {
 
   const onCrash = (error: unknown) => {
     logger.fatal({ err: error }, 'uncaught error: forcing actuators safe');
-    for (const { actuator, write } of node.actuators.forcedSafeWrites()) {
+    for (const { actuator, write } of supervisor.node?.actuators.forcedSafeWrites() ?? []) {
       try {
         if (write.kind === 'file') writeFileSync(write.path, write.data);
       } catch (writeError) {
@@ -101,7 +123,7 @@ function installExitHandlers(node: BenchloopNode, logger: Logger): void {
       }
     }
     const deadline = setTimeout(() => process.exit(ExitCode.software), 3000);
-    node.stop('crash').finally(() => {
+    supervisor.stop('crash').finally(() => {
       clearTimeout(deadline);
       process.exit(ExitCode.software);
     });

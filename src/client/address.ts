@@ -3,7 +3,7 @@
  * checked against the protocol's id pattern here, so a typo fails before anything is
  * published rather than becoming a topic no node listens on.
  */
-import { type NodeAddress, NODE_ID_PATTERN } from '../protocol/index.js';
+import { NODE_ID_PATTERN, type NodeAddress } from '../protocol/index.js';
 
 /** A set of nodes: a site or node left out matches every one. */
 export type NodeFilter = Partial<NodeAddress>;

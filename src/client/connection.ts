@@ -6,8 +6,8 @@
  * telemetry while it restarts gives a stable `clientId` and a `sessionExpiryS`.
  */
 import { randomBytes } from 'node:crypto';
-import { MqttLink, type MqttLinkError } from '../sync/mqtt-link.js';
 import type { MqttLinkOptions } from '../sync/link-types.js';
+import { MqttLink, type MqttLinkError } from '../sync/mqtt-link.js';
 
 export interface ClientOptions {
   /** `mqtt://host:1883` or `mqtts://host:8883`. */
@@ -33,12 +33,14 @@ export interface ClientOptions {
    */
   failFast?: boolean;
   /**
-   * MQTT 5: replies come back on this topic (the command's Response Topic) instead
-   * of each node's `R/reply`: one subscription for any number of nodes. Default
-   * `benchloop/clients/{clientId}/reply`; `false` subscribes to `R/reply` per node,
-   * as under MQTT 3.1.1.
+   * MQTT 5, opt-in: ask for replies on this topic (the command's Response Topic)
+   * instead of subscribing to each node's `R/reply`: one subscription for a whole
+   * fleet. Only nodes connected with MQTT 5 see a Response Topic (a broker strips
+   * it for an MQTT 3.1.1 subscriber) and every node also answers on `R/reply`, so
+   * use it only where every node runs `mqtt.protocolVersion: 5`. `true` picks
+   * `benchloop/clients/{clientId}/reply`.
    */
-  responseTopic?: string | false;
+  responseTopic?: string | boolean;
   /** Default for `send`: how long to wait for a reply. 10 s. */
   commandTimeoutMs?: number;
 }

@@ -3,8 +3,8 @@ export class Emitter<E> {
   private readonly listeners = new Map<keyof E, Set<(value: never) => void>>();
 
   on<K extends keyof E>(event: K, listener: (value: E[K]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
+    const set = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, set);
     set.add(listener as (value: never) => void);
     return () => set.delete(listener as (value: never) => void);
   }

@@ -69,3 +69,16 @@ export class NodeOfflineError extends Error {
 export class TransferError extends Error {
   override name = 'TransferError';
 }
+
+/** A plan followed with a time bound was still running at its end; it goes on on the node. */
+export class PlanTimeoutError extends Error {
+  override name = 'PlanTimeoutError';
+
+  constructor(
+    readonly address: NodeAddress,
+    readonly planId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${nodeKey(address)}: plan ${planId} still running after ${timeoutMs} ms (it goes on on the node)`);
+  }
+}

@@ -25,6 +25,8 @@ export type Verdict =
   /** Seqs started again below what was seen, from a run never seen before: the node's data directory was replaced. */
   | { kind: 'reset'; previousHighest: number };
 
+/** The largest `outbox.inFlight` a node accepts: how far below its newest a resent message can be. */
+const RESEND_WINDOW = 1000;
 /** Open gaps kept per stream; older ones are forgotten (and counted) past this. */
 const MAX_OPEN_GAPS = 1000;
 
@@ -65,8 +67,10 @@ export class SeqTracker {
       return { kind: 'new', gap };
     }
     if (this.fill(seq)) return { kind: 'late' };
-    // Seqs never repeat: a run we have not seen, sending seqs below ours, counts from 1 again.
-    if (newRun && this.bootIds.size > 1) {
+    // Seqs never repeat, so seqs below ours from a run we have not seen mean counting began again —
+    // unless they are a resend of a backlog (sealed by an earlier run): the node resends at most its
+    // in-flight window (`outbox.inFlight`, at most 1000) below what it published last.
+    if (newRun && this.bootIds.size > 1 && (seq === 1 || this.highest - seq > RESEND_WINDOW)) {
       const previousHighest = this.highest;
       this.highest = seq;
       this.gaps = [];

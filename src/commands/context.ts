@@ -13,7 +13,9 @@ import type {
   ModelDescription,
   WireSample,
 } from '../protocol/messages.js';
+import type { RemoteConfigPort } from './config-port.js';
 import type { ModelsPort } from './model-port.js';
+import type { PlanPort } from './plan-port.js';
 
 /** Who asks the safety gate for a write: `actuator.changed` events name the command id. */
 export interface CommandSource {
@@ -53,6 +55,12 @@ export interface CommandContext {
   setActuator(id: string, value: number, source: CommandSource): Promise<ActuatorWriteResult>;
   /** The inference runtime, on a node whose config has `models:`. */
   readonly models?: ModelsPort;
+  /** Whether a plan is running (`config.apply` is then `busy`). Absent: this node runs no plans. */
+  planRunning?(): boolean;
+  /** Experiment plans (`plan.*`): src/plans. */
+  readonly plans?: PlanPort;
+  /** `config.get` and `config.apply`; provided when the node runs under `benchloop run`'s supervisor. */
+  readonly remoteConfig?: RemoteConfigPort;
 }
 
 /** Node policy a command may consult before its args are validated. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { commandsConfigSchema } from '../config/commands-schema.js';
 import type { ErrorReply, Reply } from '../protocol/messages.js';
 import { StateStore } from '../store/state-store.js';
+import { BUILTIN_COMMANDS } from './builtins.js';
 import type { CommandDefinition } from './context.js';
 import { CommandDispatcher, type CommandJournalPort, type DispatcherConfig } from './dispatcher.js';
 import { type FakeNode, fakeNode, memoryJournal, T0 } from './fake-context.test-support.js';
@@ -214,14 +215,10 @@ const rejections: Array<{
     what: 'an unknown command',
     payload: { id: 'c-1', name: 'pnig' },
     code: 'unknown_command',
-    message:
-      /^command c-1 \(pnig\): name: no command "pnig"; this node implements: ping, describe, read, set$/,
-  },
-  {
-    what: 'a protocol command not implemented yet',
-    payload: { id: 'c-1', name: 'plan.run', args: { plan: {} } },
-    code: 'unknown_command',
-    message: /name: "plan.run" is part of protocol v1 but not implemented by this node yet/,
+    // Every built-in, in registration order (the list grows as commands are added).
+    message: new RegExp(
+      `^command c-1 \\(pnig\\): name: no command "pnig"; this node implements: ${BUILTIN_COMMANDS.map((c) => c.name.replaceAll('.', '\\.')).join(', ')}$`,
+    ),
   },
   {
     what: 'a value of the wrong type and a missing actuator, both listed',
@@ -330,6 +327,15 @@ describe('rejections', () => {
       if (!r.reachesGate) expect(node.setCalls).toEqual([]);
     });
   }
+
+  it('a protocol command this node does not implement is unknown_command, saying so', async () => {
+    const { send } = rig({ commands: BUILTIN_COMMANDS.filter((c) => c.name !== 'plan.run') });
+    const error = errorOf(await send({ id: 'c-1', name: 'plan.run', args: { plan: {} } }));
+    expect(error.code).toBe('unknown_command');
+    expect(error.message).toMatch(
+      /name: "plan.run" is part of protocol v1 but not implemented by this node yet/,
+    );
+  });
 
   it('a command name this node does not allow is forbidden', async () => {
     const { send, node } = rig({ config: { allow: ['ping', 'describe', 'read'] } });

@@ -6,7 +6,9 @@ import { withModels } from './model-port.js';
 
 const argsSchema = z.strictObject({
   name: itemIdSchema,
-  version: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'a version of 1–64 letters, digits, "_", "." or "-"' }),
+  version: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'a version of 1–64 letters, digits, "_", "." or "-"' }),
   sha256: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, { error: 'the file’s sha256 as 64 hexadecimal digits' })

@@ -17,9 +17,10 @@ export interface ModelsPort {
     sha256: string;
     size: number;
   }): ModelPortOutcome<{ transfer: string; chunkSize: number }>;
-  commit(args: { transfer: string; shadow?: boolean }): Promise<
-    ModelPortOutcome<{ name: string; version: string; active: boolean }>
-  >;
+  commit(args: {
+    transfer: string;
+    shadow?: boolean;
+  }): Promise<ModelPortOutcome<{ name: string; version: string; active: boolean }>>;
   promote(name: string): Promise<ModelPortOutcome<{ name: string; version: string }>>;
   rollback(name: string): Promise<ModelPortOutcome<{ name: string; version: string }>>;
   list(): { models: ModelDescription[] };

@@ -214,7 +214,10 @@ export function modelsCrossCheck(
     const name = text(model.name);
     if (name !== undefined) {
       if (names.has(name))
-        issues.push({ path: at('name'), message: `"${name}" is already the name of models.list[${names.get(name)}]` });
+        issues.push({
+          path: at('name'),
+          message: `"${name}" is already the name of models.list[${names.get(name)}]`,
+        });
       else names.set(name, m);
     }
     list(model.inputs).forEach((input, i) => {
@@ -252,9 +255,9 @@ export function modelsCrossCheck(
       }
       const rule = ((drive.fallback ?? {}) as Loose).rule as Loose | undefined;
       const ruleInput = channelProblem(text(rule?.input));
-      if (ruleInput) issues.push({ path: at('outputs', o, 'drive', 'fallback', 'rule', 'input'), message: ruleInput });
+      if (ruleInput)
+        issues.push({ path: at('outputs', o, 'drive', 'fallback', 'rule', 'input'), message: ruleInput });
     });
   });
   return issues;
 }
-

@@ -13,6 +13,7 @@ import { modelsConfigSchema } from './models-schema.js';
 import { linkConfigSchema } from './mqtt-schema.js';
 import { outboxConfigSchema } from './outbox-schema.js';
 import type { ChannelSettings } from './pipeline-schema.js';
+import { configApplySchema } from './remote-schema.js';
 
 const nodeSchema = z.strictObject({
   id: nodeIdSchema,
@@ -163,6 +164,7 @@ export function buildConfigSchema(definitions: readonly DeviceDefinition[]) {
     mqtt: linkConfigSchema.optional(),
     outbox: outboxConfigSchema.default(outboxConfigSchema.parse({})),
     commands: commandsConfigSchema.default(commandsConfigSchema.parse({})),
+    configApply: configApplySchema.default(configApplySchema.parse({})),
     /** ONNX models in the control loop (docs/inference.md); without it no inference runtime is loaded. */
     models: modelsConfigSchema.optional(),
     log: logSchema.default(logSchema.parse({})),

@@ -15,6 +15,8 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(bare) === 4 && bare.startsWith('127.');
 }
 
+const isListenAddress = (host: string) => host === 'localhost' || isIP(host) !== 0;
+
 export const WEB_DEFAULTS = { enabled: true, host: '127.0.0.1', port: 8080, localControl: false } as const;
 
 export const webConfigSchema = z
@@ -23,7 +25,7 @@ export const webConfigSchema = z
     /** The address to listen on: 127.0.0.1 (this machine only), a LAN address, 0.0.0.0 or :: (everywhere). */
     host: z
       .string()
-      .refine((h) => h === 'localhost' || isIP(h) !== 0, {
+      .refine(isListenAddress, {
         error: 'an IP address to listen on (127.0.0.1, 0.0.0.0, ::, a LAN address) or localhost',
       })
       .default(WEB_DEFAULTS.host),
@@ -39,7 +41,8 @@ export const webConfigSchema = z
     localControl: z.boolean().default(WEB_DEFAULTS.localControl),
   })
   .superRefine((c, ctx) => {
-    if (c.enabled && c.tokenFile === undefined && !isLoopbackHost(c.host))
+    // A host that is no address at all has its own error; the token is about where a valid one reaches.
+    if (c.enabled && c.tokenFile === undefined && isListenAddress(c.host) && !isLoopbackHost(c.host))
       ctx.addIssue({
         code: 'custom',
         path: ['tokenFile'],

@@ -24,7 +24,9 @@ export function outputElement(
   if (!tensor) return { ok: false, message: `output ${name}: missing from the result` };
   if (index >= tensor.data.length)
     return { ok: false, message: `output ${name}: no element ${index} (it holds ${tensor.data.length})` };
-  const value = Number(tensor.data[index]!);
+  const raw = Number(tensor.data[index]!);
+  // A float32 0.3 is 0.30000001192092896 as a double: keep the digits float32 holds, so a model asking for 0.3 sets 0.3.
+  const value = tensor.type === 'float32' && Number.isFinite(raw) ? Number(raw.toPrecision(7)) : raw;
   if (!Number.isFinite(value)) return { ok: false, message: `output ${name}[${index}]: ${value}` };
   if (valid && !(value >= valid[0] && value <= valid[1]))
     return {
@@ -87,7 +89,8 @@ export function fallbackStep(
   if (fallback === 'safe') return { value: envelope.safe, pid, via: 'safe value' };
   if ('value' in fallback) return { value: fallback.value, pid, via: `fixed value ${fallback.value}` };
   const { rule } = fallback;
-  if (!input) return { value: envelope.safe, pid: { integral: 0 }, via: `safe value (no good ${rule.input})` };
+  if (!input)
+    return { value: envelope.safe, pid: { integral: 0 }, via: `safe value (no good ${rule.input})` };
   if (rule.type === 'on-off') {
     const on = onOffStep(rule.setpoint, rule.band, input.v, current === rule.onValue);
     return { value: on ? rule.onValue : rule.offValue, pid, via: `on-off rule on ${rule.input}` };

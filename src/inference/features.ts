@@ -108,7 +108,10 @@ export function buildInput(
       if (!(slot >= min && slot <= max))
         return {
           ok: false,
-          problem: { reason: 'out_of_range', message: `${where}: ${slot} is outside the valid range [${min}, ${max}]` },
+          problem: {
+            reason: 'out_of_range',
+            message: `${where}: ${slot} is outside the valid range [${min}, ${max}]`,
+          },
         };
       values.push((slot - window.scale.subtract) / window.scale.divide);
     }

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import type { ModelsConfig } from '../config/models-schema.js';
 import type { EventHub, Hub, Sample } from '../events/event-hub.js';
 import type { ModelDescription } from '../protocol/messages.js';
-import { checkModelIo } from './model-spec.js';
 import { type GatePort, type LoadedVersion, ModelRunner } from './model-runner.js';
+import { checkModelIo } from './model-spec.js';
 import { InferenceHost } from './ort-worker.js';
 import { ModelRegistry, sha256Hex } from './registry.js';
 import { type TransferRequest, Transfers } from './transfers.js';
@@ -82,7 +82,8 @@ export class InferenceModule {
   static async open(deps: InferenceDeps): Promise<InferenceModule> {
     const host = new InferenceHost({
       threads: deps.config.threads,
-      onCrash: (error) => deps.log.error({ err: error }, 'the inference thread died; it restarts at the next decision'),
+      onCrash: (error) =>
+        deps.log.error({ err: error }, 'the inference thread died; it restarts at the next decision'),
     });
     return new InferenceModule(deps, host, await ModelRegistry.open(deps.dir));
   }
@@ -142,10 +143,16 @@ export class InferenceModule {
   /** A chunk from `R/model/{transfer}/{index}`; synchronous, since the MQTT client acknowledges once handlers return. */
   chunk(transfer: string, index: number, payload: Uint8Array): void {
     if (!this.transfers.chunk(transfer, index, payload))
-      this.deps.log.warn({ transfer, index }, 'model chunk for no open transfer (never begun, committed or expired): dropped');
+      this.deps.log.warn(
+        { transfer, index },
+        'model chunk for no open transfer (never begun, committed or expired): dropped',
+      );
   }
 
-  async commit(args: { transfer: string; shadow?: boolean }): Promise<ModelOutcome<{ name: string; version: string; active: boolean }>> {
+  async commit(args: {
+    transfer: string;
+    shadow?: boolean;
+  }): Promise<ModelOutcome<{ name: string; version: string; active: boolean }>> {
     const request = this.transfers.request(args.transfer);
     if (!request || !this.transfers.has(args.transfer))
       return {
@@ -158,7 +165,10 @@ export class InferenceModule {
     if (!taken.ok) return this.reject(request, taken.message);
     const sha256 = sha256Hex(taken.bytes);
     if (sha256 !== request.sha256)
-      return this.reject(request, `sha256 mismatch: the file received has ${sha256}, model.begin declared ${request.sha256}`);
+      return this.reject(
+        request,
+        `sha256 mismatch: the file received has ${sha256}, model.begin declared ${request.sha256}`,
+      );
     const runner = this.runners.get(request.name)!;
     const checked = await this.check(runner, request.version, taken.bytes);
     if (!checked.ok) return this.reject(request, checked.message);
@@ -170,14 +180,23 @@ export class InferenceModule {
       return this.reject(request, `cannot be stored: ${(error as Error).message}`);
     }
     this.switchTo(runner, checked.loaded, args.shadow === true ? 'shadow' : 'active');
-    return { ok: true, result: { name: request.name, version: request.version, active: args.shadow !== true } };
+    return {
+      ok: true,
+      result: { name: request.name, version: request.version, active: args.shadow !== true },
+    };
   }
 
   async promote(name: string): Promise<ModelOutcome<{ name: string; version: string }>> {
     const runner = this.runners.get(name);
     if (!runner) return this.unknown(name);
     const shadow = runner.shadow;
-    if (!shadow) return { ok: false, code: 'failed', field: 'args.name', message: `${name} has no version in shadow mode to promote` };
+    if (!shadow)
+      return {
+        ok: false,
+        code: 'failed',
+        field: 'args.name',
+        message: `${name} has no version in shadow mode to promote`,
+      };
     await this.registry.promote(name);
     runner.shadow = undefined;
     this.switchTo(runner, shadow, 'active');
@@ -189,9 +208,20 @@ export class InferenceModule {
     if (!runner) return this.unknown(name);
     const previous = this.registry.previous(name);
     if (previous === undefined)
-      return { ok: false, code: 'failed', field: 'args.name', message: `${name} has no previous version to roll back to` };
+      return {
+        ok: false,
+        code: 'failed',
+        field: 'args.name',
+        message: `${name} has no previous version to roll back to`,
+      };
     const checked = await this.readAndCheck(runner, previous);
-    if (!checked.ok) return { ok: false, code: 'failed', field: 'args.name', message: `version ${previous} of ${name}: ${checked.message}` };
+    if (!checked.ok)
+      return {
+        ok: false,
+        code: 'failed',
+        field: 'args.name',
+        message: `version ${previous} of ${name}: ${checked.message}`,
+      };
     try {
       await this.registry.rollback(name);
     } catch (error) {
@@ -225,7 +255,12 @@ export class InferenceModule {
 
   private unknown(name: string): ModelOutcome<never> {
     const known = [...this.runners.keys()].join(', ') || 'none';
-    return { ok: false, code: 'not_found', field: 'args.name', message: `no model "${name}" in this node's config (models.list: ${known})` };
+    return {
+      ok: false,
+      code: 'not_found',
+      field: 'args.name',
+      message: `no model "${name}" in this node's config (models.list: ${known})`,
+    };
   }
 
   private reject(request: TransferRequest, reason: string): ModelOutcome<never> {
@@ -264,7 +299,12 @@ export class InferenceModule {
     }
   }
 
-  private switchTo(runner: ModelRunner, loaded: LoadedVersion, slot: 'active' | 'shadow', extra: object = {}): void {
+  private switchTo(
+    runner: ModelRunner,
+    loaded: LoadedVersion,
+    slot: 'active' | 'shadow',
+    extra: object = {},
+  ): void {
     const old = runner[slot];
     runner[slot] = loaded;
     if (old && old.key !== loaded.key) void this.host.release(old.key);
@@ -281,7 +321,9 @@ export class InferenceModule {
   private async restore(runner: ModelRunner): Promise<void> {
     const { log, events } = this.deps;
     const record = this.registry.model(runner.name);
-    const candidates = record ? [record.active, ...[...record.previous].reverse()].filter((v): v is string => v !== null) : [];
+    const candidates = record
+      ? [record.active, ...[...record.previous].reverse()].filter((v): v is string => v !== null)
+      : [];
     for (const version of candidates) {
       const checked = await this.readAndCheck(runner, version);
       if (checked.ok) {
@@ -289,7 +331,10 @@ export class InferenceModule {
         this.switchTo(runner, checked.loaded, 'active');
         break;
       }
-      log.error({ model: runner.name, version, reason: checked.message }, `model ${runner.name} version ${version} cannot run`);
+      log.error(
+        { model: runner.name, version, reason: checked.message },
+        `model ${runner.name} version ${version} cannot run`,
+      );
       events.emit('model.rejected', { name: runner.name, version, reason: checked.message });
     }
     if (!runner.active && runner.config.file) await this.installShipped(runner, runner.config.file);
@@ -298,7 +343,11 @@ export class InferenceModule {
       if (checked.ok) this.switchTo(runner, checked.loaded, 'shadow');
       else await this.registry.clearShadow(runner.name);
     }
-    if (!runner.active) log.warn({ model: runner.name }, `model ${runner.name} has no version that can run: its outputs use their fallback`);
+    if (!runner.active)
+      log.warn(
+        { model: runner.name },
+        `model ${runner.name} has no version that can run: its outputs use their fallback`,
+      );
   }
 
   private async installShipped(runner: ModelRunner, file: string): Promise<void> {
@@ -308,7 +357,10 @@ export class InferenceModule {
     try {
       bytes = await readFile(file);
     } catch (error) {
-      this.deps.log.error({ model: runner.name }, `models.list[${index}].file: cannot read ${file}: ${(error as Error).message}`);
+      this.deps.log.error(
+        { model: runner.name },
+        `models.list[${index}].file: cannot read ${file}: ${(error as Error).message}`,
+      );
       return;
     }
     const checked = await this.check(runner, version, bytes);

@@ -16,8 +16,8 @@ import type { EventHub, Hub, Sample } from '../events/event-hub.js';
 import type { ActuatorView, WriteResult, WriteSource } from '../safety/actuators.js';
 import {
   fallbackStep,
-  outputElement,
   type OutputTensor,
+  outputElement,
   scaleOutput,
   thresholdStep,
   withinEnvelope,
@@ -83,7 +83,10 @@ export class ModelRunner {
     const keep = (key: string, ms: number) => spans.set(key, Math.max(ms, spans.get(key) ?? 0));
     for (const input of config.inputs)
       for (const feature of input.features)
-        keep(featureKey(feature), (feature.window + 1) * config.everyMs + ('maxAgeMs' in feature ? feature.maxAgeMs : 0));
+        keep(
+          featureKey(feature),
+          (feature.window + 1) * config.everyMs + ('maxAgeMs' in feature ? feature.maxAgeMs : 0),
+        );
     for (const output of config.outputs) {
       const rule = ruleOf(output);
       if (rule) keep(rule.input, 60_000);
@@ -152,7 +155,11 @@ export class ModelRunner {
         version: shadow.version,
         shadow: true,
         ...(outcome.ok
-          ? { decisions: Object.fromEntries(this.config.outputs.map((o, i) => [target(o), shadowValue(o, outcome.values[i]!)])) }
+          ? {
+              decisions: Object.fromEntries(
+                this.config.outputs.map((o, i) => [target(o), shadowValue(o, outcome.values[i]!)]),
+              ),
+            }
           : { fallback: outcome.reason, message: outcome.message }),
       });
     }
@@ -184,7 +191,12 @@ export class ModelRunner {
         };
       });
       const built = buildInput(windows);
-      if (!built.ok) return { ok: false, reason: built.problem.reason, message: `input ${input.name}: ${built.problem.message}` };
+      if (!built.ok)
+        return {
+          ok: false,
+          reason: built.problem.reason,
+          message: `input ${input.name}: ${built.problem.message}`,
+        };
       const data =
         input.type === 'int64'
           ? BigInt64Array.from(built.values.map((v) => BigInt(Math.round(v))))
@@ -195,7 +207,9 @@ export class ModelRunner {
   }
 
   private actuatorSources(): string[] {
-    return this.config.inputs.flatMap((i) => i.features.flatMap((f) => ('actuator' in f ? [f.actuator] : [])));
+    return this.config.inputs.flatMap((i) =>
+      i.features.flatMap((f) => ('actuator' in f ? [f.actuator] : [])),
+    );
   }
 
   private async infer(
@@ -203,18 +217,32 @@ export class ModelRunner {
     feeds: Record<string, Feed>,
   ): Promise<{ ok: true; values: number[] } | { ok: false; reason: FallbackReason; message: string }> {
     try {
-      const result = await this.deps.host.run(version.key, feeds, this.fetches, this.config.timeoutMs ?? this.deps.timeoutMs);
+      const result = await this.deps.host.run(
+        version.key,
+        feeds,
+        this.fetches,
+        this.config.timeoutMs ?? this.deps.timeoutMs,
+      );
       this.stats.runMs += result.runMs;
       const values: number[] = [];
       for (const output of this.config.outputs) {
-        const element = outputElement(output.name, result.outputs[output.name] as OutputTensor | undefined, output.index, output.valid);
+        const element = outputElement(
+          output.name,
+          result.outputs[output.name] as OutputTensor | undefined,
+          output.index,
+          output.valid,
+        );
         if (!element.ok) return { ok: false, reason: 'error', message: element.message };
         values.push(element.value);
       }
       return { ok: true, values };
     } catch (error) {
       const timeout = error instanceof InferenceTimeout;
-      return { ok: false, reason: timeout ? 'timeout' : 'error', message: `inference: ${(error as Error).message}` };
+      return {
+        ok: false,
+        reason: timeout ? 'timeout' : 'error',
+        message: `inference: ${(error as Error).message}`,
+      };
     }
   }
 
@@ -244,7 +272,11 @@ export class ModelRunner {
     });
     await Promise.all(writes);
     if (this.fallback) {
-      this.deps.events.emit('model.recovered', { model: this.name, version: version.version, after: this.fallback.reason });
+      this.deps.events.emit('model.recovered', {
+        model: this.name,
+        version: version.version,
+        after: this.fallback.reason,
+      });
       this.fallback = undefined;
     }
   }
@@ -261,7 +293,10 @@ export class ModelRunner {
       if (!current || !envelope) return;
       const rule = ruleOf(output);
       const latest = rule ? this.histories.get(rule.input)?.latest() : undefined;
-      const input = latest && latest.v !== null && Number.isFinite(latest.v) ? { v: latest.v, t: this.deps.nowMs() } : undefined;
+      const input =
+        latest && latest.v !== null && Number.isFinite(latest.v)
+          ? { v: latest.v, t: this.deps.nowMs() }
+          : undefined;
       const step = fallbackStep(drive.fallback, envelope, current.value, input, this.pid[i]!);
       this.pid[i] = step.pid;
       written.push({ actuator: drive.actuator, value: step.value, via: step.via });
@@ -288,7 +323,13 @@ export class ModelRunner {
     if (value === current.value) return;
     const result = await this.deps.gate.set(actuator, value, source);
     if (!result.ok && result.code !== 'busy')
-      this.deps.events.emit('model.refused', { model: this.name, actuator, value, code: result.code, message: result.message });
+      this.deps.events.emit('model.refused', {
+        model: this.name,
+        actuator,
+        value,
+        code: result.code,
+        message: result.message,
+      });
   }
 
   private publish(channel: string, value: number | null, error?: string): void {

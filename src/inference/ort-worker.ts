@@ -51,7 +51,24 @@ export class InferenceTimeout extends Error {
 function inferenceThread(): void {
   const { workerData, parentPort } = require('node:worker_threads');
   const ort = workerData.ortPath ? require(workerData.ortPath) : require('onnxruntime-node');
-  const sessions = new Map<string, { run(feeds: unknown, fetches: string[]): Promise<Record<string, any>> }>();
+  // The few shapes of the library used here (the worker cannot import its types).
+  type Meta = { name: string; isTensor: boolean; type?: string; shape?: Array<number | string> };
+  type Tensor = { type: string; dims: readonly number[]; data: ArrayLike<number | bigint> };
+  type Session = {
+    inputMetadata: Meta[];
+    outputMetadata: Meta[];
+    run(feeds: unknown, fetches: string[]): Promise<Record<string, Tensor>>;
+    release(): Promise<void>;
+  };
+  type Request = {
+    id: number;
+    op: 'load' | 'run' | 'release';
+    key: string;
+    bytes?: ArrayBuffer;
+    feeds?: Record<string, { type: string; dims: number[]; data: unknown }>;
+    fetches?: string[];
+  };
+  const sessions = new Map<string, Session>();
   const options = {
     intraOpNumThreads: workerData.threads,
     interOpNumThreads: 1,
@@ -60,23 +77,23 @@ function inferenceThread(): void {
     // Spinning threads would keep a core busy between decisions; with one thread there is no pool, but say so.
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
-  const info = (meta: any) => ({
+  const info = (meta: Meta) => ({
     name: meta.name,
     type: meta.isTensor ? meta.type : undefined,
     shape: meta.isTensor ? meta.shape : [],
   });
   const answer = (id: number, body: object, transfer: ArrayBuffer[] = []) =>
     parentPort.postMessage({ id, ...body }, transfer);
-  parentPort.on('message', async (message: any) => {
+  parentPort.on('message', async (message: Request) => {
     const { id, op, key } = message;
     try {
       if (op === 'load') {
         const started = performance.now();
-        const session = await ort.InferenceSession.create(new Uint8Array(message.bytes), options);
+        const session: Session = await ort.InferenceSession.create(new Uint8Array(message.bytes!), options);
         const loadMs = performance.now() - started;
-        const previous = sessions.get(key) as { release?: () => Promise<void> } | undefined;
+        const previous = sessions.get(key);
         sessions.set(key, session);
-        await previous?.release?.();
+        await previous?.release();
         answer(id, {
           ok: true,
           info: {
@@ -89,19 +106,19 @@ function inferenceThread(): void {
         const session = sessions.get(key);
         if (!session) throw new Error(`no session "${key}" on the inference thread`);
         const feeds: Record<string, unknown> = {};
-        for (const [name, feed] of Object.entries(message.feeds as Record<string, any>))
+        for (const [name, feed] of Object.entries(message.feeds ?? {}))
           feeds[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
         const started = performance.now();
-        const results = await session.run(feeds, message.fetches);
+        const results = await session.run(feeds, message.fetches ?? []);
         const runMs = performance.now() - started;
         const outputs: Record<string, object> = {};
         for (const [name, tensor] of Object.entries(results))
           outputs[name] = { type: tensor.type, dims: [...tensor.dims], data: tensor.data };
         answer(id, { ok: true, result: { outputs, runMs } });
       } else if (op === 'release') {
-        const session = sessions.get(key) as { release?: () => Promise<void> } | undefined;
+        const session = sessions.get(key);
         sessions.delete(key);
-        await session?.release?.();
+        await session?.release();
         answer(id, { ok: true });
       }
     } catch (error) {
@@ -111,7 +128,7 @@ function inferenceThread(): void {
 }
 
 interface Pending {
-  resolve(value: any): void;
+  resolve(value: unknown): void;
   reject(error: Error): void;
   timer?: NodeJS.Timeout;
 }
@@ -141,7 +158,12 @@ export class InferenceHost {
   }
 
   /** Runs a loaded session; rejects with `InferenceTimeout` after `timeoutMs` (the late result is dropped). */
-  async run(key: string, feeds: Record<string, Feed>, fetches: string[], timeoutMs: number): Promise<RunResult> {
+  async run(
+    key: string,
+    feeds: Record<string, Feed>,
+    fetches: string[],
+    timeoutMs: number,
+  ): Promise<RunResult> {
     return (await this.call({ op: 'run', key, feeds, fetches }, timeoutMs)) as RunResult;
   }
 
@@ -167,14 +189,17 @@ export class InferenceHost {
     });
     this.worker = worker;
     worker.unref();
-    worker.on('message', (message: { id: number; ok: boolean; error?: string; info?: unknown; result?: unknown }) => {
-      const pending = this.pending.get(message.id);
-      if (!pending) return;
-      this.pending.delete(message.id);
-      clearTimeout(pending.timer);
-      if (message.ok) pending.resolve(message.info ?? message.result);
-      else pending.reject(new Error(message.error));
-    });
+    worker.on(
+      'message',
+      (message: { id: number; ok: boolean; error?: string; info?: unknown; result?: unknown }) => {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        clearTimeout(pending.timer);
+        if (message.ok) pending.resolve(message.info ?? message.result);
+        else pending.reject(new Error(message.error));
+      },
+    );
     const onDeath = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
@@ -184,7 +209,8 @@ export class InferenceHost {
     worker.on('error', onDeath);
     worker.on('exit', (code) => onDeath(new Error(`the inference thread exited (${code})`)));
     // Sessions of a thread that died come back on the new one.
-    for (const [key, bytes] of this.loaded) await this.callOn(worker, { op: 'load', key, bytes: copy(bytes) }, undefined);
+    for (const [key, bytes] of this.loaded)
+      await this.callOn(worker, { op: 'load', key, bytes: copy(bytes) }, undefined);
     return worker;
   }
 
@@ -192,7 +218,11 @@ export class InferenceHost {
     return this.callOn(await this.thread(), message, timeoutMs);
   }
 
-  private callOn(worker: Worker, message: Record<string, unknown>, timeoutMs: number | undefined): Promise<unknown> {
+  private callOn(
+    worker: Worker,
+    message: Record<string, unknown>,
+    timeoutMs: number | undefined,
+  ): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const pending: Pending = { resolve, reject };
@@ -216,8 +246,11 @@ export class InferenceHost {
   }
 }
 
+/** A copy in an ArrayBuffer of its own, to transfer (a Node Buffer is often a view into a shared pool). */
 function copy(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer as ArrayBuffer;
+  const own = new Uint8Array(bytes.byteLength);
+  own.set(bytes);
+  return own.buffer;
 }
 
 function resolveOrt(): string | undefined {

@@ -52,7 +52,10 @@ export class ModelRegistry {
       const result = indexSchema.safeParse(data);
       return result.success
         ? { ok: true, data: result.data }
-        : { ok: false, problem: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+        : {
+            ok: false,
+            problem: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+          };
     });
     return new ModelRegistry(dir, file, (await file.read()) ?? { format: 1, models: {} });
   }
@@ -129,7 +132,10 @@ export class ModelRegistry {
   }
 
   async clearShadow(name: string): Promise<void> {
-    if (this.model(name)?.shadow) await this.change(name, (m) => (m.shadow = null));
+    if (!this.model(name)?.shadow) return;
+    await this.change(name, (m) => {
+      m.shadow = null;
+    });
   }
 
   /** Every version of every model, as the birth and `model.list` show them. */
@@ -153,7 +159,8 @@ export class ModelRegistry {
   /** Applies a change to a copy, saves it, and only then makes it the registry's state. */
   private async change(name: string, edit: (model: ModelRecord) => void): Promise<void> {
     const next: Index = structuredClone(this.index);
-    const model = (next.models[name] ??= { active: null, shadow: null, previous: [], versions: {} });
+    next.models[name] ??= { active: null, shadow: null, previous: [], versions: {} };
+    const model = next.models[name];
     edit(model);
     const doomed = prune(model);
     await this.file.write(next);

@@ -35,6 +35,8 @@ export interface ActuatorDescription {
   value: number;
   /** Extension: the interlocks holding the output, present only while one does (a `set` then gets `busy`). */
   heldBy?: string[];
+  /** Extension: `plan:<planId>` while a running plan owns the output (a `set` then gets `busy`). */
+  ownedBy?: string;
 }
 
 export interface ModelDescription {

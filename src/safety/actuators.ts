@@ -4,6 +4,11 @@
  * interlocks and the safe state use `force`, which bypasses step and rate limits
  * (going safe must never be refused) but not the output's own range. Writes to one
  * actuator are serialised so two writers never interleave.
+ *
+ * A running plan claims its actuators: while claimed, `set` from anyone else
+ * (commands, models, rules, local controllers) is `busy`, so nothing fights the
+ * experiment. Interlocks and the safe state override a claim as they override
+ * everything.
  */
 import type { ActuatorEntry } from '../config/schema.js';
 import type { ActuatorDriver, ForcedWrite } from '../device-kit/index.js';
@@ -14,6 +19,12 @@ import { checkWrite, type Refusal } from './envelope.js';
 export interface WriteSource {
   kind: 'command' | 'model' | 'plan' | 'rule' | 'local' | 'interlock' | 'safety';
   id?: string;
+}
+
+/** Who owns an actuator while it is claimed (a running plan). */
+export interface ClaimOwner {
+  kind: WriteSource['kind'];
+  id: string;
 }
 
 export type WriteResult =
@@ -30,6 +41,7 @@ interface ActuatorState {
   value: number;
   lastWriteMs: number | undefined;
   holders: Map<string, number>;
+  owner: ClaimOwner | undefined;
   queue: Promise<unknown>;
 }
 
@@ -49,6 +61,7 @@ export class Actuators {
       value: entry.envelope.safe,
       lastWriteMs: undefined,
       holders: new Map(),
+      owner: undefined,
       queue: Promise.resolve(),
     });
   }
@@ -77,11 +90,69 @@ export class Actuators {
           message: `${id} is held at ${state.value} by interlock ${holders}`,
         };
       }
+      const { owner } = state;
+      if (owner && !(owner.kind === source.kind && owner.id === source.id))
+        return {
+          ok: false,
+          code: 'busy',
+          message: `${id} is owned by ${owner.kind} ${owner.id} while it runs`,
+        };
       const since = state.lastWriteMs === undefined ? undefined : this.monoMs() - state.lastWriteMs;
       const refusal = checkWrite(id, state.entry.envelope, state.integer, state.value, value, since);
       if (refusal) return { ok: false, ...refusal };
       return this.apply(state, value, source);
     });
+  }
+
+  /**
+   * Claims every listed actuator for `owner`, or none: refused with `not_found` for an
+   * unknown id, `busy` for one claimed by someone else or held by an interlock.
+   */
+  claim(
+    ids: readonly string[],
+    owner: ClaimOwner,
+  ): { ok: true } | { ok: false; code: 'busy' | 'not_found'; message: string } {
+    for (const id of ids) {
+      const state = this.states.get(id);
+      if (!state) return { ok: false, code: 'not_found', message: `no actuator "${id}"` };
+      if (state.owner && !(state.owner.kind === owner.kind && state.owner.id === owner.id))
+        return {
+          ok: false,
+          code: 'busy',
+          message: `${id} is owned by ${state.owner.kind} ${state.owner.id}`,
+        };
+      if (state.holders.size > 0)
+        return {
+          ok: false,
+          code: 'busy',
+          message: `${id} is held by interlock ${[...state.holders.keys()].join(', ')}`,
+        };
+    }
+    for (const id of ids) this.states.get(id)!.owner = owner;
+    return { ok: true };
+  }
+
+  /** Ends every claim of `owner`: other writers may write again. */
+  releaseClaim(owner: ClaimOwner): void {
+    for (const state of this.states.values())
+      if (state.owner?.kind === owner.kind && state.owner.id === owner.id) state.owner = undefined;
+  }
+
+  /**
+   * The listed actuators to their safe values, past step and rate limits and past any
+   * claim (going safe is never refused), except those an interlock holds: the
+   * interlock's forced value stands. One failing output does not stop the others.
+   */
+  async sendSafe(ids: readonly string[], source: WriteSource): Promise<void> {
+    await Promise.allSettled(
+      ids.map((id) => {
+        const state = this.states.get(id);
+        if (!state) return undefined;
+        return this.serial(state, async () =>
+          state.holders.size > 0 ? undefined : this.apply(state, state.entry.envelope.safe, source),
+        );
+      }),
+    );
   }
 
   /** Interlocks: hold the output at `value` until `release`; other writers get `busy` meanwhile. */
@@ -151,6 +222,7 @@ export class Actuators {
       value: state.value,
     };
     if (state.holders.size > 0) view.heldBy = [...state.holders.keys()];
+    if (state.owner) view.ownedBy = `${state.owner.kind}:${state.owner.id}`;
     return view;
   }
 

@@ -10,7 +10,7 @@ import type { CommandDispatcher } from '../commands/dispatcher.js';
 import type { LinkConfig } from '../config/mqtt-schema.js';
 import type { EventHub, Hub, Sample } from '../events/event-hub.js';
 import type { Outbox, Stream } from '../outbox/index.js';
-import { type Birth, nodeTopic } from '../protocol/index.js';
+import { type Birth, nodeTopic, parseTopic, type Reply, topicFilter } from '../protocol/index.js';
 import type { StateStore } from '../store/state-store.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
 import { linkOptionsFromConfig } from './link-options.js';
@@ -36,6 +36,11 @@ export interface NodeSyncDeps {
   birth(): Omit<Birth, 'online' | 'session' | 'ts'>;
   nowMs(): number;
   log: SyncLog;
+  /**
+   * A binary model chunk from `R/model/{transfer}/{index}` (protocol §Model transfer). Called
+   * synchronously: MQTT.js acknowledges the QoS 1 message once the handler returns. Absent: not subscribed.
+   */
+  onModelChunk?(transfer: string, index: number, payload: Buffer): void;
 }
 
 export class NodeSync {
@@ -97,10 +102,21 @@ export class NodeSync {
     );
     // Registered before the first connect: the link subscribes before it announces `connected` (so before
     // the birth an orchestrator may react to) and again whenever the broker lost the session.
-    void link.subscribe(this.topic('cmd'), 1).catch((error) => deps.log.error({ err: error }, 'command subscription refused'));
+    void link
+      .subscribe(this.topic('cmd'), 1)
+      .catch((error) => deps.log.error({ err: error }, 'command subscription refused'));
+    const onModelChunk = deps.onModelChunk;
+    if (onModelChunk)
+      void link
+        .subscribe(topicFilter('model', { site: deps.node.site, node: deps.node.id }), 1)
+        .catch((error) => deps.log.error({ err: error }, 'model chunk subscription refused'));
     link.onMessage((topic, payload, packet) => {
-      if (topic !== this.topic('cmd')) return;
-      void this.onCommand(link, payload, packet.responseTopic, packet.correlationData);
+      if (topic === this.topic('cmd')) {
+        void this.onCommand(link, payload, packet.responseTopic, packet.correlationData);
+        return;
+      }
+      const parsed = onModelChunk && parseTopic(topic);
+      if (parsed && parsed.kind === 'model') onModelChunk(parsed.transfer, parsed.index, payload);
     });
     link.start();
   }
@@ -133,6 +149,15 @@ export class NodeSync {
     correlationData?: Buffer,
   ): Promise<void> {
     const reply = await this.deps.dispatcher.handle(payload, { receivedAt: this.deps.nowMs() });
+    await this.publishReply(link, reply, responseTopic, correlationData);
+  }
+
+  private async publishReply(
+    link: MqttLink,
+    reply: Reply,
+    responseTopic?: string,
+    correlationData?: Buffer,
+  ): Promise<void> {
     const text = JSON.stringify(reply);
     const sends = [link.publish(this.topic('reply'), text, { qos: 1 })];
     if (responseTopic) {
@@ -142,6 +167,16 @@ export class NodeSync {
     }
     // A reply lost with the link is not lost for good: the same command id gets the journaled reply again.
     await Promise.allSettled(sends);
+  }
+
+  /** A reply made outside this node's dispatcher (`config.apply`: the node that answers is not the one that received it). */
+  async sendReply(reply: Reply): Promise<void> {
+    if (this.link) await this.publishReply(this.link, reply);
+  }
+
+  /** Resolves at the next connection (now, if connected); rejects once the link has ended. */
+  whenConnected(): Promise<unknown> {
+    return this.link ? this.link.whenConnected() : Promise.reject(new Error('the link has not started'));
   }
 
   stats() {

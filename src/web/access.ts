@@ -39,7 +39,9 @@ export class Access {
     try {
       token = (await readFile(config.tokenFile, 'utf8')).trim();
     } catch (error) {
-      throw new Error(`web.tokenFile: cannot read ${config.tokenFile}: ${(error as NodeJS.ErrnoException).code}`);
+      throw new Error(
+        `web.tokenFile: cannot read ${config.tokenFile}: ${(error as NodeJS.ErrnoException).code}`,
+      );
     }
     // The length only, never the content: this message is logged.
     if (token.length < MIN_TOKEN_LENGTH)
@@ -71,7 +73,11 @@ export class Access {
   checkOrigin(req: IncomingMessage): void {
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== `http://${req.headers.host}`)
-      throw new HttpError(403, 'forbidden', `a request from another site (${origin}) may not change anything here`);
+      throw new HttpError(
+        403,
+        'forbidden',
+        `a request from another site (${origin}) may not change anything here`,
+      );
   }
 
   authenticate(req: IncomingMessage): Authentication {
@@ -93,7 +99,9 @@ export class Access {
   }
 
   private sessionValue(): string {
-    return createHmac('sha256', this.secret).update(this.token ?? '').digest('hex');
+    return createHmac('sha256', this.secret)
+      .update(this.token ?? '')
+      .digest('hex');
   }
 }
 

@@ -31,8 +31,10 @@ export class ChannelHistory {
       const key = channelKey(sample);
       this.latestByChannel.set(key, sample);
       this.lastSeenMono.set(sample.d, now);
-      let points = this.series.get(key);
-      if (!points) this.series.set(key, (points = []));
+      let points = this.series.get(key) ?? [];
+      // The node clock stepped back (a Pi without RTC getting NTP): the old timeline cannot share an axis with the new.
+      if ((points.at(-1)?.[0] ?? Number.NEGATIVE_INFINITY) > sample.t + this.bucketMs) points = [];
+      this.series.set(key, points);
       const last = points.at(-1);
       const point: Point = [sample.t, sample.v];
       if (last && Math.floor(last[0] / this.bucketMs) === Math.floor(sample.t / this.bucketMs))

@@ -24,7 +24,8 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: under it a browser sends `Origin: null` with the page's own form posts, which the origin check must refuse.
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
 
@@ -44,12 +45,22 @@ export function send(
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, `${JSON.stringify(body)}\n`, 'application/json; charset=utf-8', headers);
 }
 
 export function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { ok: false, error: { code: error.code, message: error.message } }, error.headers);
+  sendJson(
+    res,
+    error.status,
+    { ok: false, error: { code: error.code, message: error.message } },
+    error.headers,
+  );
 }
 
 // `Connection: close`: the rest of an oversized body is never read; the socket goes with the reply.

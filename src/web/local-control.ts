@@ -72,9 +72,16 @@ export class LocalControl {
   async set(actuator: string, body: Record<string, unknown>): Promise<LocalAnswer> {
     onlyKeys(body, ['value']);
     if (typeof body.value !== 'number')
-      throw new HttpError(400, 'invalid_args', `value: found ${JSON.stringify(body.value) ?? 'nothing'}; expected a number`);
+      throw new HttpError(
+        400,
+        'invalid_args',
+        `value: found ${JSON.stringify(body.value) ?? 'nothing'}; expected a number`,
+      );
     const id = `web-${randomUUID().slice(0, 8)}`;
-    const written = await this.deps.node.actuators.set(actuator, body.value, { kind: 'local', id: `web:${id}` });
+    const written = await this.deps.node.actuators.set(actuator, body.value, {
+      kind: 'local',
+      id: `web:${id}`,
+    });
     this.deps.log.info({ actuator, value: body.value, ok: written.ok, id }, 'local control: set');
     if (!written.ok) return this.answer(id, 'set', written, STATUS_OF[written.code]);
     const { value, previous } = written;

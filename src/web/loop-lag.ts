@@ -39,7 +39,12 @@ export class LoopLag {
     if (h.count === 0) return undefined;
     // On Node 20 the histogram records the whole timer interval: the lag is what exceeds it.
     const ms = (ns: number) => Math.max(0, ns / NS_PER_MS - RESOLUTION_MS);
-    return { p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max), atMs: performance.now() };
+    return {
+      p50Ms: ms(h.percentile(50)),
+      p99Ms: ms(h.percentile(99)),
+      maxMs: ms(h.max),
+      atMs: performance.now(),
+    };
   }
 
   private roll(): void {

@@ -29,6 +29,16 @@ interface Scrape {
   sync: SyncStatsLike | undefined;
 }
 
+/**
+ * Empties a metric before its collector fills it from the report. prom-client's reset
+ * leaves a label-less metric at 0: removing that keeps a series that does not apply
+ * (the broker link of a node without one) absent, not a false 0.
+ */
+function clear(metric: Counter<string> | Gauge<string>, labelNames: readonly string[]): void {
+  metric.reset();
+  if (labelNames.length === 0) metric.remove({});
+}
+
 export function createMetrics(deps: MetricsDeps): NodeMetrics {
   const registry = new Registry();
   const registers = [registry];
@@ -49,7 +59,7 @@ export function createMetrics(deps: MetricsDeps): NodeMetrics {
       labelNames,
       registers,
       collect() {
-        this.reset();
+        clear(this, labelNames);
         for (const [labels, value] of read(current())) this.inc(labels, value);
       },
     });
@@ -65,19 +75,27 @@ export function createMetrics(deps: MetricsDeps): NodeMetrics {
       labelNames,
       registers,
       collect() {
-        this.reset();
+        clear(this, labelNames);
         for (const [labels, value] of read(current())) this.set(labels, value);
       },
     });
   const perDevice = (pick: (d: NodeStatus['devices'][number]) => number) => (s: Scrape) =>
     s.status.devices.map((d): [{ device: string }, number] => [{ device: d.id }, pick(d)]);
   const perStream = (pick: (o: SyncStatsLike['outbox'][string]) => number) => (s: Scrape) =>
-    Object.entries(s.sync?.outbox ?? {}).map(([stream, o]): [{ stream: string }, number] => [{ stream }, pick(o)]);
+    Object.entries(s.sync?.outbox ?? {}).map(([stream, o]): [{ stream: string }, number] => [
+      { stream },
+      pick(o),
+    ]);
 
-  gauge('benchloop_info', 'The node and the version it runs (always 1).', ['site', 'node', 'version'], (s) => [
-    [{ site: s.status.node.site, node: s.status.node.id, version: s.status.version }, 1],
+  gauge(
+    'benchloop_info',
+    'The node and the version it runs (always 1).',
+    ['site', 'node', 'version'],
+    (s) => [[{ site: s.status.node.site, node: s.status.node.id, version: s.status.version }, 1]],
+  );
+  gauge('benchloop_uptime_seconds', 'Seconds since the process started.', [], (s) => [
+    [{}, s.status.uptimeMs / 1000],
   ]);
-  gauge('benchloop_uptime_seconds', 'Seconds since the process started.', [], (s) => [[{}, s.status.uptimeMs / 1000]]);
 
   const samples = new Counter({
     name: 'benchloop_samples_total',
@@ -85,14 +103,24 @@ export function createMetrics(deps: MetricsDeps): NodeMetrics {
     labelNames: ['device', 'quality'],
     registers,
   });
-  reported('benchloop_device_reads_total', 'Read attempts per device.', ['device'], perDevice((d) => d.reads));
+  reported(
+    'benchloop_device_reads_total',
+    'Read attempts per device.',
+    ['device'],
+    perDevice((d) => d.reads),
+  );
   reported(
     'benchloop_device_read_errors_total',
     'Failed reads per device.',
     ['device'],
     perDevice((d) => d.failures),
   );
-  gauge('benchloop_device_up', '1 while the device reads, 0 while it fails.', ['device'], perDevice((d) => +d.ok));
+  gauge(
+    'benchloop_device_up',
+    '1 while the device reads, 0 while it fails.',
+    ['device'],
+    perDevice((d) => +d.ok),
+  );
   reported(
     'benchloop_scheduler_overruns_total',
     'Sampling deadlines missed because the previous read was still running.',
@@ -133,7 +161,12 @@ export function createMetrics(deps: MetricsDeps): NodeMetrics {
     ['stream'],
     perStream((o) => o.messages),
   );
-  gauge('benchloop_outbox_bytes', 'Bytes the outbox backlog takes.', ['stream'], perStream((o) => o.bytes));
+  gauge(
+    'benchloop_outbox_bytes',
+    'Bytes the outbox backlog takes.',
+    ['stream'],
+    perStream((o) => o.bytes),
+  );
   reported(
     'benchloop_outbox_dropped_total',
     'Messages dropped unpublished (storage bound, damage) since start.',

@@ -8,7 +8,14 @@
 import type { Sample } from '../events/event-hub.js';
 import type { InterlockView } from '../safety/interlocks.js';
 import type { Health } from './health.js';
-import type { ModelStatus, NodeStatus, OutboxStreamLike, PlanStatus, SyncStatsLike, WebNode } from './web-deps.js';
+import type {
+  ModelStatus,
+  NodeStatus,
+  OutboxStreamLike,
+  PlanStatus,
+  SyncStatsLike,
+  WebNode,
+} from './web-deps.js';
 
 export interface ChannelView {
   id: string;
@@ -83,7 +90,8 @@ export interface ViewInput {
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const num = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
 
 function linkView(sync: SyncStatsLike): StatusView['link'] {
   const link = sync.link;
@@ -112,13 +120,27 @@ function outboxView(sync: SyncStatsLike): StatusView['outbox'] {
     inFlight: sync.inFlight ?? 0,
     published: sync.published ? { ...sync.published } : null,
     streams: Object.fromEntries(
-      streams.map(([name, s]) => [name, { messages: s.messages, bytes: s.bytes, items: s.items, dropped: s.dropped }]),
+      streams.map(([name, s]) => [
+        name,
+        { messages: s.messages, bytes: s.bytes, items: s.items, dropped: s.dropped },
+      ]),
     ),
   };
 }
 
-const modelView = (m: ModelStatus) => ({ id: m.id, version: text(m.version), state: text(m.state) });
-const planView = (p: PlanStatus) => ({ id: p.id, name: text(p.name), progress: num(p.progress), step: text(p.step) });
+const modelView = (m: ModelStatus) => ({
+  id: m.id ?? m.name ?? '?',
+  version: text(m.version),
+  state:
+    text(m.state) ??
+    (m.shadow ? 'shadow' : m.active === true ? 'active' : m.active === false ? 'installed' : null),
+});
+const planView = (p: PlanStatus) => ({
+  id: p.id,
+  name: text(p.name),
+  progress: num(p.progress),
+  step: text(p.step),
+});
 const interlockView = (i: InterlockView) => ({
   id: i.id,
   condition: i.condition,
@@ -128,7 +150,8 @@ const interlockView = (i: InterlockView) => ({
 
 export function statusView(input: ViewInput): StatusView {
   const { node, status, sync, health } = input;
-  const channels = new Map(node.describe().devices.map((d) => [d.id, d.channels]));
+  const described = node.describe();
+  const channels = new Map(described.devices.map((d) => [d.id, d.channels]));
   return {
     now: input.nowMs,
     node: {
@@ -177,7 +200,7 @@ export function statusView(input: ViewInput): StatusView {
       };
     }),
     interlocks: status.interlocks.map(interlockView),
-    models: (status.models ?? []).map(modelView),
+    models: (status.models ?? described.models ?? []).map(modelView),
     plan: status.plan ? planView(status.plan) : null,
     control: { local: input.localControl },
   };

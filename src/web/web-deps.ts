@@ -29,15 +29,22 @@ export interface DeviceStatus {
   periodMs?: number;
 }
 
+/** A model as `describe()` lists it (protocol ModelDescription: `name`, `version`, `active`) or a later status. */
 export interface ModelStatus {
-  id: string;
+  id?: string;
+  name?: string;
   version?: string;
-  [field: string]: unknown;
+  active?: boolean;
+  shadow?: boolean;
+  state?: string;
 }
 
+/** The running plan, when the plans feature reports one: `progress` in [0, 1]. */
 export interface PlanStatus {
   id: string;
-  [field: string]: unknown;
+  name?: string;
+  step?: string;
+  progress?: number;
 }
 
 /** `BenchloopNode.status()`: the node's own view of itself. */
@@ -50,7 +57,7 @@ export interface NodeStatus {
   devices: DeviceStatus[];
   actuators: ActuatorView[];
   interlocks: InterlockView[];
-  /** Absent until the inference feature lands: shown as "none configured". */
+  /** When absent, `describe().models`; neither: "none configured". */
   models?: ModelStatus[];
   /** Absent or null while no plan runs: shown as "no plan running". */
   plan?: PlanStatus | null;
@@ -98,13 +105,15 @@ export interface ChannelDescription {
 export interface ActuatorGate {
   set(id: string, value: number, source: WriteSource): Promise<WriteResult>;
   list(): ActuatorView[];
-  envelope(id: string): { min: number; max: number; safe: number; maxStep?: number; maxRatePerS?: number } | undefined;
+  envelope(
+    id: string,
+  ): { min: number; max: number; safe: number; maxStep?: number; maxRatePerS?: number } | undefined;
 }
 
 /** What `BenchloopNode` offers; each member is named as on the node. */
 export interface WebNode {
   status(): NodeStatus;
-  describe(): { devices: Array<{ id: string; channels: ChannelDescription[] }> };
+  describe(): { devices: Array<{ id: string; channels: ChannelDescription[] }>; models?: ModelStatus[] };
   /** Emitting is for the audit of local control (`command.rejected`). */
   readonly events: Subscribable<NodeEvent> & { emit(type: string, fields: Record<string, unknown>): unknown };
   readonly samples: Subscribable<readonly Sample[]>;

@@ -59,10 +59,23 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
       nowMonoMs: performance.now(),
     });
     const latest = (key: string) => history.latest(key);
-    return statusView({ node, status, sync, health, latest, nowMs: nowMs(), localControl: config.localControl });
+    return statusView({
+      node,
+      status,
+      sync,
+      health,
+      latest,
+      nowMs: nowMs(),
+      localControl: config.localControl,
+    });
   };
   const feed = new LiveFeed(history, view, deps.tickMs ?? 1000);
-  const metrics = createMetrics({ node, lag, inferences: deps.inferences, sseClients: () => feed.clientCount });
+  const metrics = createMetrics({
+    node,
+    lag,
+    inferences: deps.inferences,
+    sseClients: () => feed.clientCount,
+  });
   const control = new LocalControl({ node, log, nowMs, reply: (r) => feed.onReply(r) });
   const unsubscribe = [
     node.samples.subscribe((samples) => {
@@ -70,7 +83,9 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
       feed.onSamples(samples);
     }),
     node.events.subscribe((event) => feed.onEvent(event)),
-    ...(deps.replies ? [deps.replies.subscribe((reply) => feed.onReply({ ...reply, origin: 'remote' }))] : []),
+    ...(deps.replies
+      ? [deps.replies.subscribe((reply) => feed.onReply({ ...reply, origin: 'remote' }))]
+      : []),
   ];
 
   const requireLocalControl = () => {
@@ -89,8 +104,15 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
 
   const routes: Route[] = [
     { path: '/', methods: { GET: (_q, res) => send(res, 200, statusPage(), HTML) } },
-    { path: '/app.js', methods: { GET: (_q, res) => send(res, 200, APP_JS, 'text/javascript; charset=utf-8') } },
-    { path: '/app.css', public: true, methods: { GET: (_q, res) => send(res, 200, APP_CSS, 'text/css; charset=utf-8') } },
+    {
+      path: '/app.js',
+      methods: { GET: (_q, res) => send(res, 200, APP_JS, 'text/javascript; charset=utf-8') },
+    },
+    {
+      path: '/app.css',
+      public: true,
+      methods: { GET: (_q, res) => send(res, 200, APP_CSS, 'text/css; charset=utf-8') },
+    },
     { path: '/api/status', methods: { GET: (_q, res) => sendJson(res, 200, view()) } },
     {
       path: '/api/stream',
@@ -146,17 +168,25 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
 
   const unauthorized = (req: IncomingMessage, res: ServerResponse, why: 'missing' | 'wrong') => {
     if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
-      send(res, 401, loginPage(why === 'wrong' ? 'Your session has ended: enter the token again.' : undefined), HTML);
+      send(
+        res,
+        401,
+        loginPage(why === 'wrong' ? 'Your session has ended: enter the token again.' : undefined),
+        HTML,
+      );
       return;
     }
-    const bearer = why === 'wrong' ? 'Bearer realm="benchloop", error="invalid_token"' : 'Bearer realm="benchloop"';
-    const message = why === 'wrong' ? 'the token is wrong' : 'a token is required: Authorization: Bearer <token>';
+    const bearer =
+      why === 'wrong' ? 'Bearer realm="benchloop", error="invalid_token"' : 'Bearer realm="benchloop"';
+    const message =
+      why === 'wrong' ? 'the token is wrong' : 'a token is required: Authorization: Bearer <token>';
     sendError(res, new HttpError(401, 'unauthorized', message, { 'WWW-Authenticate': bearer }));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     access.checkHost(req);
-    if (!req.url?.startsWith('/')) throw new HttpError(400, 'bad_request', 'the request target must be a path');
+    if (!req.url?.startsWith('/'))
+      throw new HttpError(400, 'bad_request', 'the request target must be a path');
     const path = new URL(req.url, 'http://localhost').pathname;
     let params: string[] = [];
     const route = routes.find((r) => {

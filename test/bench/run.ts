@@ -5,13 +5,22 @@
 import { writeFileSync } from 'node:fs';
 import { type Benchmark, type BenchResult, formatResults } from './harness.js';
 import { idleRss } from './idle-rss.js';
+import { inference } from './inference.js';
 import { mqttRaw } from './mqtt-raw.js';
 import { outboxStores } from './outbox-stores.js';
 import { schedulerJitter } from './scheduler-jitter.js';
 import { stateStore } from './state-store.js';
 import { syncThroughput } from './sync-throughput.js';
 
-const benchmarks: Benchmark[] = [schedulerJitter, idleRss, outboxStores, syncThroughput, mqttRaw, stateStore];
+const benchmarks: Benchmark[] = [
+  schedulerJitter,
+  idleRss,
+  outboxStores,
+  syncThroughput,
+  mqttRaw,
+  stateStore,
+  inference,
+];
 
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');

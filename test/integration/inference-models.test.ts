@@ -25,7 +25,11 @@ const models = buildExampleModels();
 const host = new InferenceHost({ threads: 1 });
 afterAll(() => host.close());
 
-const f32 = (values: number[], dims: number[]) => ({ type: 'float32', dims, data: Float32Array.from(values) });
+const f32 = (values: number[], dims: number[]) => ({
+  type: 'float32',
+  dims,
+  data: Float32Array.from(values),
+});
 
 describe('example models', () => {
   it.each(Object.keys(models.files))('%s is what the script writes', (name) => {
@@ -48,7 +52,12 @@ describe('example models', () => {
     await host.load('door', readFileSync(join(dir, 'door-anomaly.onnx')));
     for (const { window } of held.filter((_, i) => i % 500 === 0)) {
       const x = doorFeatures(window.slice(-6));
-      const { outputs } = await host.run('door', { window: f32(x, [1, 12]) }, ['probabilities', 'label'], 5000);
+      const { outputs } = await host.run(
+        'door',
+        { window: f32(x, [1, 12]) },
+        ['probabilities', 'label'],
+        5000,
+      );
       const p = sigmoid(x.reduce((s, v, i) => s + v * models.door.weights[i]!, models.door.intercept));
       expect(Number(outputs.probabilities!.data[1])).toBeCloseTo(p, 4);
       expect(Number(outputs.label!.data[0])).toBe(p > 0.5 ? 1 : 0);
@@ -61,7 +70,10 @@ describe('example models', () => {
     for (const { window } of held.filter((_, i) => i % 200 === 0)) {
       const input = faultInput(window);
       const { outputs } = await host.run('fault', { window: f32(input, [1, 20]) }, ['probabilities'], 5000);
-      expect(Number(outputs.probabilities!.data[1])).toBeCloseTo(treePredict(models.fault.tree, applyMap(models.fault.map, input)), 4);
+      expect(Number(outputs.probabilities!.data[1])).toBeCloseTo(
+        treePredict(models.fault.tree, applyMap(models.fault.map, input)),
+        4,
+      );
       compared++;
     }
     expect(compared).toBeGreaterThan(20);

@@ -8,7 +8,7 @@
 # seconds. The host's root is shared read-only; the network is QEMU's user network,
 # in which the guest reaches only the host's loopback, at 10.0.2.2.
 set -euo pipefail
-# shellcheck source=test/kernel/lib.sh
+# shellcheck source=lib.sh disable=SC1091 # sourced from this folder; checked on its own
 . "$(dirname "$0")/lib.sh"
 
 [ $# -ge 1 ] || die "usage: boot.sh INITRD [key=value ...]"
@@ -19,7 +19,7 @@ kernel=$KERNEL_CACHE/root/boot/vmlinuz-$KERNEL_ABI
 [ -f "$kernel" ] || die "no kernel at $kernel: run fetch-kernel.sh first"
 
 exec qemu-system-x86_64 \
-  -accel tcg,thread=single -cpu max -smp 2 -m 2048 \
+  -accel tcg -cpu max -smp 2 -m 2048 \
   -nodefaults -no-user-config -display none -serial stdio -no-reboot \
   -kernel "$kernel" -initrd "$initrd" \
   -append "console=ttyS0 quiet panic=-1 $*" \

@@ -5,7 +5,7 @@
 # modules the guest tests load themselves: Debian's i2c-stub and the two built by
 # build-modules.sh. Prints the image's path on stdout.
 set -euo pipefail
-# shellcheck source=test/kernel/lib.sh
+# shellcheck source=lib.sh disable=SC1091 # sourced from this folder; checked on its own
 . "$(dirname "$0")/lib.sh"
 
 resolve_kernel
@@ -30,15 +30,12 @@ fi
 moddir=$KERNEL_CACHE/root/lib/modules/$KERNEL_ABI
 # Module names use _ where file names may use - (i2c-dev.ko is i2c_dev).
 module_path() {
-  local want=${1//-/_} path base
-  while IFS=: read -r path _; do
-    base=$(basename "$path" .ko)
-    if [ "${base//-/_}" = "$want" ]; then
-      printf '%s\n' "$path"
-      return 0
-    fi
-  done <"$moddir/modules.dep"
-  die "no module $1 in $moddir/modules.dep"
+  local path
+  path=$(awk -F: -v want="${1//-/_}" \
+    '{ name = $1; sub(/.*\//, "", name); sub(/\.ko$/, "", name); gsub(/-/, "_", name)
+       if (name == want) { print $1; exit } }' "$moddir/modules.dep")
+  [ -n "$path" ] || die "no module $1 in $moddir/modules.dep"
+  printf '%s\n' "$path"
 }
 # modules.dep lists every dependency, direct or not, and modprobe loads them from the last.
 dependencies() {

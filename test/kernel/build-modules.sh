@@ -12,7 +12,7 @@
 #    adapter's module, so the stub cannot be unloaded under the daemon). Its adapter
 #    is named apart from Debian's unmodified i2c-stub, which the readings use.
 set -euo pipefail
-# shellcheck source=test/kernel/lib.sh
+# shellcheck source=lib.sh disable=SC1091 # sourced from this folder; checked on its own
 . "$(dirname "$0")/lib.sh"
 
 resolve_kernel
@@ -41,8 +41,10 @@ printf 'obj-m := gpio-mockup.o\ngpio-mockup-y := mockup-main.o irq-sim.o\n' >"$o
 sed -e 's/module_param_array(chip_addr, ushort, NULL, S_IRUGO);/module_param_array(chip_addr, ushort, NULL, S_IRUGO | S_IWUSR);/' \
   -e 's/"SMBus stub driver"/"SMBus stub driver (readdressable)"/' \
   "$src/drivers/i2c/i2c-stub.c" >"$out/stub/i2c-stub-readdress.c"
-grep -q 'S_IRUGO | S_IWUSR);' "$out/stub/i2c-stub-readdress.c" && grep -q '(readdressable)' "$out/stub/i2c-stub-readdress.c" ||
+if ! grep -q 'S_IRUGO | S_IWUSR);' "$out/stub/i2c-stub-readdress.c" ||
+  ! grep -q '(readdressable)' "$out/stub/i2c-stub-readdress.c"; then
   die "i2c-stub.c of $KERNEL_VERSION no longer has the lines this build patches"
+fi
 printf 'obj-m := i2c-stub-readdress.o\n' >"$out/stub/Kbuild"
 
 for dir in mockup stub; do

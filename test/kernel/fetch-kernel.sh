@@ -4,7 +4,7 @@
 # and `dpkg -x`: nothing is installed on the host. The result lands in
 # $KERNEL_CACHE (see lib.sh) and is reused until the kernel version changes.
 set -euo pipefail
-# shellcheck source=test/kernel/lib.sh
+# shellcheck source=lib.sh disable=SC1091 # sourced from this folder; checked on its own
 . "$(dirname "$0")/lib.sh"
 
 resolve_kernel

@@ -14,6 +14,8 @@
 
 /bin/busybox --install -s /bin
 export PATH=/bin
+# Set by the kernel from the command line.
+bl_repo=${bl_repo:-} bl_node=${bl_node:-} bl_port=${bl_port:-} bl_filter=${bl_filter:-}
 
 say() { echo "@@ $*"; }
 fatal() {
@@ -21,6 +23,10 @@ fatal() {
   poweroff -f
   sleep 5
 }
+
+if [ -z "$bl_repo" ] || [ -z "$bl_node" ] || [ -z "$bl_port" ]; then
+  fatal "the kernel command line lacks bl_repo, bl_node or bl_port"
+fi
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys

@@ -3,7 +3,9 @@
  * (src/bench/incubator-physics.ts) stepped once a second, as the daemon samples it,
  * with the demo's sensor noise and median filter, its PID rule and door interlock.
  * Door openings, heater faults (the heater delivering a fraction of its power),
- * setpoint changes and stretches of random duty are scattered through it, from a
+ * heater cuts with the door shut (another interlock, a command: so a classifier
+ * cannot take any sudden drop to 0 for the door), setpoint changes and stretches
+ * of random duty are scattered through it, from a
  * fixed seed, so the same script always fits the same weights.
  */
 import { createNormalRandom, incubatorStep } from '../../src/bench/incubator-physics.js';
@@ -56,6 +58,7 @@ export function simulate(seconds: number, seed: number, bench: IncubatorConfig =
   let faultLeft = 0;
   let faultEfficiency = 1;
   let randomLeft = 0;
+  let cutLeft = 0;
   const raw: number[] = [];
   const records: Record[] = [];
   for (let k = 0; k < seconds; k++) {
@@ -65,12 +68,13 @@ export function simulate(seconds: number, seed: number, bench: IncubatorConfig =
       faultEfficiency = random() * 0.3;
     }
     if (randomLeft === 0 && random() < 1 / 900) randomLeft = 60 + Math.floor(random() * 120);
+    if (cutLeft === 0 && doorLeft === 0 && random() < 1 / 240) cutLeft = 5 + Math.floor(random() * 40);
     if (k % 1800 === 0) setpoint = 30 + random() * 10;
     state = { ...state, doorOpen: doorLeft > 0 };
     raw.push(state.chamberC + bench.noiseC * normal());
     const measured = median(raw.slice(-3));
-    if (state.doorOpen) {
-      duty = 0; // the door interlock
+    if (state.doorOpen || cutLeft > 0) {
+      duty = 0; // the door interlock, or another reason to cut the heater
       pid = { integral: 0 };
     } else if (randomLeft > 0) {
       if (k % 10 === 0) duty = Math.min(1, Math.max(0, duty + (random() - 0.5)));
@@ -91,6 +95,7 @@ export function simulate(seconds: number, seed: number, bench: IncubatorConfig =
     doorLeft = Math.max(0, doorLeft - 1);
     faultLeft = Math.max(0, faultLeft - 1);
     randomLeft = Math.max(0, randomLeft - 1);
+    cutLeft = Math.max(0, cutLeft - 1);
   }
   return records;
 }

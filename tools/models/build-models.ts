@@ -156,7 +156,11 @@ export function buildExampleModels(): ExampleModels {
     doorRows.map((r) => (r.last.doorOpen ? 1 : 0)),
     { l2: 1, iterations: 30 },
   );
-  const doorAccuracy = accuracy(doorRows, (r) => sigmoid(dot(door.weights, doorFeatures(r.window)) + door.intercept), (r) => r.last.doorOpen);
+  const doorAccuracy = accuracy(
+    doorRows,
+    (r) => sigmoid(dot(door.weights, doorFeatures(r.window)) + door.intercept),
+    (r) => r.last.doorOpen,
+  );
   const doorAnomalyFile = encodeModel({
     name: 'door-anomaly',
     doc: 'Is the door open? Logistic regression on 6 s of (temperature − 30)/10 and heater duty.',
@@ -182,8 +186,16 @@ export function buildExampleModels(): ExampleModels {
   const map = faultFeatureMap(thermal);
   const faultRows = windows(train, FAULT_WINDOW);
   const faultX = faultRows.map((r) => applyMap(map, faultInput(r.window)));
-  const tree = fitTree(faultX, faultRows.map((r) => (r.last.heaterFault ? 1 : 0)), { depth: 3, minLeaf: 50 });
-  const faultAccuracy = accuracy(faultRows, (_r, i) => treePredict(tree, faultX[i]!), (r) => r.last.heaterFault);
+  const tree = fitTree(
+    faultX,
+    faultRows.map((r) => (r.last.heaterFault ? 1 : 0)),
+    { depth: 3, minLeaf: 50 },
+  );
+  const faultAccuracy = accuracy(
+    faultRows,
+    (_r, i) => treePredict(tree, faultX[i]!),
+    (r) => r.last.heaterFault,
+  );
   const heaterFaultFile = encodeModel({
     name: 'heater-fault',
     doc: 'Is the heater delivering less than asked? Thermal-model residual and mean duty over 10 s, then a decision tree.',
@@ -230,7 +242,11 @@ function dot(a: readonly number[], b: readonly number[]): number {
   return a.reduce((s, v, i) => s + v * b[i]!, 0);
 }
 
-function accuracy<T>(rows: readonly T[], p: (row: T, i: number) => number, truth: (row: T) => boolean): number {
+function accuracy<T>(
+  rows: readonly T[],
+  p: (row: T, i: number) => number,
+  truth: (row: T) => boolean,
+): number {
   const right = rows.filter((r, i) => p(r, i) >= 0.5 === truth(r)).length;
   return right / rows.length;
 }
@@ -239,5 +255,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const models = buildExampleModels();
   const here = join(import.meta.dirname, '../../../tools/models');
   for (const [name, bytes] of Object.entries(models.files)) writeFileSync(join(here, name), bytes);
-  process.stdout.write(`${models.report.join('\n')}\nwrote ${Object.keys(models.files).join(', ')} to ${here}\n`);
+  process.stdout.write(
+    `${models.report.join('\n')}\nwrote ${Object.keys(models.files).join(', ')} to ${here}\n`,
+  );
 }

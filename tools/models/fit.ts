@@ -87,7 +87,8 @@ export function fitTree(
 ): TreeNode {
   const positives = rows.reduce((s, r) => s + y[r]!, 0);
   const p1 = positives / rows.length;
-  if (options.depth === 0 || rows.length < 2 * options.minLeaf || p1 === 0 || p1 === 1) return { leaf: true, p1 };
+  if (options.depth === 0 || rows.length < 2 * options.minLeaf || p1 === 0 || p1 === 1)
+    return { leaf: true, p1 };
   const gini = (pos: number, n: number) => (n === 0 ? 0 : 2 * (pos / n) * (1 - pos / n) * n);
   let best: { feature: number; threshold: number; score: number } | undefined;
   for (let feature = 0; feature < x[0]!.length; feature++) {
@@ -109,8 +110,18 @@ export function fitTree(
     leaf: false,
     feature,
     threshold,
-    left: fitTree(x, y, deeper, rows.filter((r) => x[r]![feature]! <= threshold)),
-    right: fitTree(x, y, deeper, rows.filter((r) => x[r]![feature]! > threshold)),
+    left: fitTree(
+      x,
+      y,
+      deeper,
+      rows.filter((r) => x[r]![feature]! <= threshold),
+    ),
+    right: fitTree(
+      x,
+      y,
+      deeper,
+      rows.filter((r) => x[r]![feature]! > threshold),
+    ),
   };
 }
 

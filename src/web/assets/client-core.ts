@@ -5,6 +5,7 @@
  * `app-js.ts` wraps the parts in one function scope. Text reaches the DOM only as
  * textContent, never as HTML, so a device's error message cannot inject markup.
  */
+// biome-ignore lint/complexity/noUselessStringRaw: raw, so any escape in the browser code reaches the browser as written.
 export const CLIENT_CORE = String.raw`
 var SVG_NS = 'http://www.w3.org/2000/svg';
 var UNITS = { Cel: '°C', '1': '', '%': '%' };
@@ -76,7 +77,7 @@ function addPoint(series, t, v) {
 /**
  * A line over the plotted window, gaps where samples were bad. A channel that only
  * ever reads 0 or 1 (a door switch) is drawn in steps: a slope would show a door
- * half open. Returns the min and max drawn, for the label under it.
+ * half open. Returns the min, max and time span drawn, for the label under it.
  */
 function drawSpark(svg, series, now) {
   var W = 300, H = 48, PAD = 4;
@@ -90,7 +91,9 @@ function drawSpark(svg, series, now) {
   var span = max - min || Math.max(Math.abs(max) * 0.01, 0.5);
   var lo = max === min ? min - span / 2 : min;
   var steps = values.every(function (v) { return v === 0 || v === 1; });
-  var x = function (t) { return ((t - (now - state.windowMs)) / state.windowMs) * W; };
+  // A young node plots what it has across the width (at least a minute), not a sliver at the right.
+  var spanMs = Math.max(60000, Math.min(state.windowMs, now - series[0][0]));
+  var x = function (t) { return ((t - (now - spanMs)) / spanMs) * W; };
   var y = function (v) { return H - PAD - ((v - lo) / span) * (H - 2 * PAD); };
   var d = '', prev = null, lastPoint = null;
   series.forEach(function (p) {
@@ -104,7 +107,7 @@ function drawSpark(svg, series, now) {
   });
   if (d) svg.appendChild(s('path', { class: 'spark-line', d: d }));
   if (lastPoint) svg.appendChild(s('circle', { class: 'spark-last', cx: lastPoint[0], cy: lastPoint[1], r: 2.5 }));
-  return { min: min, max: max };
+  return { min: min, max: max, spanMs: spanMs };
 }
 
 var state = {

@@ -141,7 +141,7 @@ function renderDevices(st) {
       ch.value.textContent = !c.latest ? '—' : bad ? 'BAD' : num(c.latest.v);
       ch.error.textContent = c.latest && c.latest.e ? c.latest.e : '';
       var drawn = drawSpark(ch.plot, state.history.get(d.id + '/' + c.id) || [], st.now);
-      ch.range.textContent = drawn ? 'last ' + duration(state.windowMs) + ': min ' + num(drawn.min) + ' · max ' + num(drawn.max) : 'no values yet';
+      ch.range.textContent = drawn ? 'last ' + duration(drawn.spanMs) + ': min ' + num(drawn.min) + ' · max ' + num(drawn.max) : 'no values yet';
     });
     p.foot.textContent = d.reads + ' reads · ' + d.failures + ' errors · ' + d.overruns + ' overruns · last good ' + ago(d.lastGoodMs, st.now) +
       (d.ok || !d.lastError ? '' : ' · ' + d.lastError);

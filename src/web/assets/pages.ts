@@ -5,8 +5,11 @@
  * there is no bundler and no copy step, and nothing is fetched from elsewhere.
  */
 
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 const head = (title: string) => `<!doctype html>
 <html lang="en">
@@ -14,7 +17,7 @@ const head = (title: string) => `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="app.css">`;
 
@@ -85,7 +88,7 @@ export function loginPage(message?: string): string {
 <main class="login">
   <h1>benchloop</h1>
   <p>This node's status page needs its access token (the file named by <code>web.tokenFile</code> in its config).</p>
-  ${message ? `<p class="error" id="login-error">${escape(message)}</p>` : ''}
+  ${message ? `<p class="error" id="login-error">${escapeHtml(message)}</p>` : ''}
   <form method="post" action="login">
     <label for="token">Token</label>
     <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
