@@ -26,6 +26,11 @@ fi
 
 src=$KERNEL_CACHE/src
 headers=$KERNEL_CACHE/root/usr/src/linux-headers-$KERNEL_ABI
+# The headers' Makefile includes the -common tree by its installed, absolute path
+# (/usr/src/…); point it into the cache, wherever the checkout now is.
+sed -i -E "s|^include (.*)/usr/src/(linux-headers-[^/]+-common)/Makefile\$|include $KERNEL_CACHE/root/usr/src/\2/Makefile|" "$headers/Makefile"
+grep -q "^include $KERNEL_CACHE/root/usr/src/" "$headers/Makefile" ||
+  die "unexpected $headers/Makefile: $(head -n 1 "$headers/Makefile")"
 rm -rf "$out"
 mkdir -p "$out/mockup" "$out/stub"
 

@@ -7,41 +7,48 @@ set -euo pipefail
 # shellcheck source=lib.sh disable=SC1091 # sourced from this folder; checked on its own
 . "$(dirname "$0")/lib.sh"
 
-resolve_kernel
-if [ -f "$KERNEL_CACHE/.fetched" ]; then
+cached() {
+  [ -f "$KERNEL_CACHE/.fetched" ] || return 1
   log "kernel $KERNEL_ABI ($KERNEL_VERSION): cached in ${KERNEL_CACHE#"$REPO_ROOT"/}"
-  exit 0
-fi
+}
+# Image, headers (and the -common headers they need), kbuild tools and source, all one version.
+download() {
+  local common
+  common=$(apt-cache depends "linux-headers-$KERNEL_ABI" | sed -n 's/^ *Depends: \(linux-headers-.*-common\)$/\1/p' | head -n 1)
+  [ -n "$common" ] || { log "cannot tell which -common headers linux-headers-$KERNEL_ABI needs"; return 1; }
+  local packages=(
+    "linux-image-$KERNEL_ABI=$KERNEL_VERSION"
+    "linux-headers-$KERNEL_ABI=$KERNEL_VERSION"
+    "$common=$KERNEL_VERSION"
+    "linux-kbuild-$KERNEL_SERIES=$KERNEL_VERSION"
+    "linux-source-$KERNEL_SERIES=$KERNEL_VERSION"
+  )
+  log "downloading ${packages[*]}"
+  rm -rf "$work/debs"
+  mkdir -p "$work/debs"
+  # apt's download sandbox user (_apt) cannot write into a root-owned work tree.
+  (cd "$work/debs" && apt-get -q -o APT::Sandbox::User=root download "${packages[@]}" >&2)
+}
 
+resolve_kernel
+cached && exit 0
 mkdir -p "$VM_CACHE"
 work=$(mktemp -d "$VM_CACHE/.fetch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-
-headers_common=$(apt-cache depends "linux-headers-$KERNEL_ABI" | sed -n 's/^ *Depends: \(linux-headers-.*-common\)$/\1/p' | head -n 1)
-[ -n "$headers_common" ] || die "cannot tell which -common headers linux-headers-$KERNEL_ABI needs"
-packages=(
-  "linux-image-$KERNEL_ABI=$KERNEL_VERSION"
-  "linux-headers-$KERNEL_ABI=$KERNEL_VERSION"
-  "$headers_common=$KERNEL_VERSION"
-  "linux-kbuild-$KERNEL_SERIES=$KERNEL_VERSION"
-  "linux-source-$KERNEL_SERIES=$KERNEL_VERSION"
-)
-log "downloading ${packages[*]}"
-mkdir -p "$work/debs"
-# apt's download sandbox user (_apt) cannot write into a root-owned work tree.
-(cd "$work/debs" && apt-get -q -o APT::Sandbox::User=root download "${packages[@]}" >&2) ||
-  die "apt-get download failed (a pinned BENCHLOOP_KERNEL_ABI that Debian no longer serves?)"
+if ! download; then
+  # Old package lists name versions the archive no longer serves after a point release.
+  log "download failed; refreshing the package lists once"
+  apt-get update -qq >&2 || die "apt-get update failed"
+  resolve_kernel
+  cached && exit 0
+  download || die "apt-get download failed (a pinned BENCHLOOP_KERNEL_ABI that Debian no longer serves?)"
+fi
 
 log "unpacking"
 root=$work/root
 for deb in "$work"/debs/linux-image-*.deb "$work"/debs/linux-headers-*.deb "$work"/debs/linux-kbuild-*.deb; do
   dpkg -x "$deb" "$root"
 done
-# The headers' Makefile includes the -common tree by its installed, absolute path.
-headers=$root/usr/src/linux-headers-$KERNEL_ABI
-sed -i "s|^include /usr/src/|include $KERNEL_CACHE/root/usr/src/|" "$headers/Makefile"
-grep -q "^include $KERNEL_CACHE/root/usr/src/" "$headers/Makefile" ||
-  die "unexpected $headers/Makefile: $(head -n 1 "$headers/Makefile")"
 # The package leaves modules.dep to depmod at install time; the initramfs needs it for load order.
 depmod -b "$root" "$KERNEL_ABI"
 

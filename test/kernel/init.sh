@@ -9,7 +9,7 @@
 #   bl_repo    the repository on the host (= in the guest)
 #   bl_node    the host's node binary
 #   bl_port    the host Mosquitto's port, reached at 10.0.2.2
-#   bl_filter  optional: run only checks whose name contains this
+#   bl_filter  optional: run only the checks whose name starts with this (and what they need)
 # shellcheck shell=sh
 
 /bin/busybox --install -s /bin

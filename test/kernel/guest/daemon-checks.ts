@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { ChannelReading } from '../../../src/device-kit/index.js';
 import { openI2cBus } from '../../../src/hal/real/i2c.js';
 import { DaemonProcess, type LogLine } from '../../support/daemon.js';
-import { definitionOf, loadImage, STUB_CHIPS, type StubChip, simulatedRead } from './chips.js';
+import { loadImage, STUB_CHIPS, type StubChip, simulatedRead } from './chips.js';
 import type { Checks } from './harness.js';
 import { SCRATCH } from './i2c-checks.js';
 import {
@@ -366,7 +366,6 @@ function daemonConfig(dataDir: string, stubBus: number, spareBus: number, chips:
     address: chip.address,
     periodMs,
   });
-  for (const chip of chips) definitionOf(chip.type);
   return {
     node: { id: NODE, site: SITE, description: 'benchloop kernel tier (QEMU guest)' },
     dataDir,
