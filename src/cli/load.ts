@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { deviceDefinitions } from '../../devices/index.js';
 import { ConfigError, type LoadedConfig, loadConfigFile } from '../config/load.js';
-import type { NodeConfig } from '../config/schema.js';
 import { linkConfigSchema } from '../config/mqtt-schema.js';
+import type { NodeConfig } from '../config/schema.js';
 import { ExitCode } from './exit-codes.js';
 
 /** Loads and validates a config for a command, or prints every problem and exits with EX_CONFIG. */

@@ -119,6 +119,8 @@ export class DataStream extends Emitter<DataStreamEvents> {
       .filter((s) => wants[s])
       .map((s) => link.subscribe(`${prefix}${topicFilter(s, this.filter)}`, 1));
     this.ready = Promise.all(subscriptions).then(() => {});
+    // Rejects when the broker refuses a subscription or the client closes first; a caller that never awaits it is not told.
+    this.ready.catch(() => {});
     this.stop = link.onMessage((topic, payload) => {
       const parsed = parseTopic(topic);
       if (!parsed || !matchesFilter(this.filter, parsed)) return;

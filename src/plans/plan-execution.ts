@@ -122,6 +122,12 @@ export class PlanExecution {
       }),
       deps.events.subscribe((event) => this.onEvent(event)),
     );
+    // An interlock that tripped while the plan was being prepared (after the claim) was not heard: look now.
+    const held = this.state.actuators.map((id) => deps.gate.get(id)).find((a) => a?.heldBy);
+    if (held) {
+      void this.end('aborted', `interlock ${held.heldBy!.join(', ')} holds ${held.id} at ${held.value}`);
+      return;
+    }
     this.running = runPlan(this.setup.plan, this.ports(), this.controller.signal);
     this.running.then(
       () => this.end('finished'),

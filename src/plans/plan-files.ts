@@ -126,7 +126,12 @@ export class DatasetWriter {
 
   /** Everything appended so far is on disk (fdatasync) when this resolves; rejects if a write failed. */
   async sync(): Promise<void> {
-    this.queue = this.queue.then(() => this.write()).then(() => this.handle?.datasync());
+    this.queue = this.queue
+      .then(() => this.write())
+      .then(() => this.handle?.datasync())
+      .catch((error: unknown) => {
+        this.failure ??= new Error(`${this.file}: ${(error as Error).message}`);
+      });
     await this.queue;
     if (this.failure) throw this.failure;
   }

@@ -47,7 +47,7 @@ function rig(options: { jitterMs?: number; maxRatePerS?: number; refuse?: (value
     },
     stepStarted: (at, index) =>
       steps.push(`start ${index} ${at.path}${at.iteration.length ? `#${at.iteration}` : ''}`),
-    stepDone: (at, index, kind, result) => steps.push(`done ${index} ${kind} ${JSON.stringify(result)}`),
+    stepDone: (_at, index, kind, result) => steps.push(`done ${index} ${kind} ${JSON.stringify(result)}`),
   };
   const feed = (channel: string, v: number) => {
     for (const w of watchers)

@@ -52,16 +52,21 @@ function exactlyOne<T extends object>(keys: readonly (keyof T & string)[], what:
   };
 }
 
-export const setStepSchema = z.strictObject({ actuator: itemIdSchema, value });
+export const setStepSchema = z
+  .strictObject({ actuator: itemIdSchema, value })
+  .describe('Write one value to an actuator, through the safety gate.');
 
-export const rampStepSchema = z.strictObject({
-  actuator: itemIdSchema,
-  from: value,
-  to: value,
-  durationMs: positiveMs,
-  /** The longest interval between writes: the ramp writes at ⌈durationMs/stepMs⌉ + 1 evenly spaced times. */
-  stepMs: periodMs,
-});
+export const rampStepSchema = z
+  .strictObject({
+    actuator: itemIdSchema,
+    from: value,
+    to: value,
+    durationMs: positiveMs,
+    stepMs: periodMs.describe(
+      'The longest interval between writes: the ramp writes ⌈durationMs/stepMs⌉ + 1 times, evenly spaced, from `from` to `to`.',
+    ),
+  })
+  .describe('Move an actuator from `from` to `to` in even steps over durationMs.');
 
 export const conditionSchema = z
   .strictObject({
@@ -71,16 +76,22 @@ export const conditionSchema = z
     equals: value.optional(),
   })
   .superRefine(exactlyOne(['above', 'below', 'equals'], 'a condition has'))
-  .meta({ oneOf: [{ required: ['above'] }, { required: ['below'] }, { required: ['equals'] }] });
+  .meta({
+    description: 'Holds when a good sample of the channel is above, below or equal to the value.',
+    oneOf: [{ required: ['above'] }, { required: ['below'] }, { required: ['equals'] }],
+  });
 
 export const waitStepSchema = z
   .strictObject({
     durationMs: durationMs.optional(),
     until: conditionSchema.optional(),
-    /** With `until`: the longest wait. */
-    timeoutMs: positiveMs.optional(),
-    /** With `until`: what a timeout does; `abort` (the default) ends the plan, aborted. */
-    onTimeout: z.enum(['abort', 'continue']).optional(),
+    timeoutMs: positiveMs.optional().describe('With `until`: the longest wait.'),
+    onTimeout: z
+      .enum(['abort', 'continue'])
+      .optional()
+      .describe(
+        'With `until`: `abort` (the default) ends the plan at the timeout, aborted; `continue` goes on.',
+      ),
   })
   .superRefine((wait, ctx) => {
     exactlyOne<typeof wait>(['durationMs', 'until'], 'a wait has')(wait, ctx);
@@ -94,6 +105,7 @@ export const waitStepSchema = z
       ctx.addIssue({ code: 'custom', message: 'timeoutMs and onTimeout belong to a wait until a condition' });
   })
   .meta({
+    description: 'Wait durationMs, or until a condition on a channel holds (at most timeoutMs).',
     oneOf: [
       {
         required: ['durationMs'],
@@ -103,25 +115,40 @@ export const waitStepSchema = z
     ],
   });
 
-export const holdStepSchema = z.strictObject({
-  durationMs,
-  /** Written at the start of the hold (actuator id → value); the plan's other actuators keep their values. */
-  values: z.record(itemIdSchema, value).optional(),
-});
+export const holdStepSchema = z
+  .strictObject({
+    durationMs,
+    values: z
+      .record(itemIdSchema, value)
+      .optional()
+      .describe("Actuator id → value, written at the start of the hold; the plan's other actuators stay."),
+  })
+  .describe("Keep the plan's actuators where they are (after writing `values`, if any) for durationMs.");
 
 export const measureStepSchema = z
   .strictObject({
     channels: z.array(channelRefSchema).min(1).max(32),
-    /** One sample per channel per period at most; at least the device's own sampling period. */
-    periodMs,
+    periodMs: periodMs.describe(
+      "At most one sample per channel per period; not faster than the device's periodMs.",
+    ),
     durationMs: positiveMs.optional(),
-    /** Samples per channel; the measurement ends when every channel has this many. */
-    count: z.int().min(1).max(1_000_000).optional(),
-    /** true: the plan goes on at once and the measurement runs beside the next steps (the plan ends after it). */
-    background: z.boolean().optional(),
+    count: z
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe('Samples per channel: the measurement ends when every channel has this many.'),
+    background: z
+      .boolean()
+      .optional()
+      .describe('true: the next steps start at once and run beside the measurement; the plan ends after it.'),
   })
   .superRefine(exactlyOne(['durationMs', 'count'], 'a measure has'))
-  .meta({ oneOf: [{ required: ['durationMs'] }, { required: ['count'] }] });
+  .meta({
+    description:
+      "Record channels into the plan's dataset, for durationMs or until each channel has `count` samples.",
+    oneOf: [{ required: ['durationMs'] }, { required: ['count'] }],
+  });
 
 export interface RepeatStep {
   times: number;
@@ -139,12 +166,14 @@ export interface Step {
 
 const stepList = (): z.ZodType<Step[]> => z.array(stepSchema).min(1).max(PLAN_LIMITS.maxListSteps);
 
-export const repeatStepSchema: z.ZodType<RepeatStep> = z.strictObject({
-  times: z.int().min(1).max(PLAN_LIMITS.maxExecutedSteps),
-  get steps() {
-    return stepList();
-  },
-});
+export const repeatStepSchema: z.ZodType<RepeatStep> = z
+  .strictObject({
+    times: z.int().min(1).max(PLAN_LIMITS.maxExecutedSteps),
+    get steps() {
+      return stepList();
+    },
+  })
+  .describe(`Run a block of steps \`times\` times (repeats nest at most ${PLAN_LIMITS.maxDepth} deep).`);
 
 export const stepSchema: z.ZodType<Step> = z
   .strictObject({
@@ -158,14 +187,22 @@ export const stepSchema: z.ZodType<Step> = z
     },
   })
   .superRefine(exactlyOne<Step>(STEP_KINDS, 'a step is'))
-  .meta({ id: 'step', minProperties: 1, maxProperties: 1 });
+  .meta({
+    id: 'step',
+    description: 'One step: an object with exactly one key, its kind.',
+    minProperties: 1,
+    maxProperties: 1,
+  });
 
 export const planSchema = z.strictObject({
-  /** For people: shown in events, status and the dataset's provenance. */
-  name: z.string().min(1).max(200).optional(),
+  name: z.string().min(1).max(200).optional().describe('For people: in events, status and the provenance.'),
   steps: stepList(),
-  /** After the last step: `safe` (default) sends the plan's actuators to their safe values; `keep` leaves them. */
-  onFinish: z.enum(['safe', 'keep']).optional(),
+  onFinish: z
+    .enum(['safe', 'keep'])
+    .optional()
+    .describe(
+      "After the last step: `safe` (the default) sends the plan's actuators to their safe values; `keep` leaves them where the plan left them.",
+    ),
 });
 
 export type Plan = z.output<typeof planSchema>;

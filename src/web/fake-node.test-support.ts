@@ -169,3 +169,18 @@ export function postJson(server: Pick<WebServer, 'port'>, target: string, body: 
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
+
+/** Counts the hub's live subscriptions, to check that a server leaves none behind. */
+export function countSubscriptions(hub: Hub<Sample[]>): { readonly live: number } {
+  const counter = { live: 0 };
+  const subscribe = hub.subscribe.bind(hub);
+  hub.subscribe = (listener) => {
+    counter.live++;
+    const off = subscribe(listener);
+    return () => {
+      counter.live--;
+      return off();
+    };
+  };
+  return counter;
+}

@@ -2,7 +2,7 @@
  * Local control from the page (only with `web.localControl: true`): read now, and
  * set an actuator. A set goes through the same safety gate as a remote `set`
  * (envelope, interlocks, serialisation; refused, never clamped) and leaves the same
- * audit: the gate's `actuator.changed` names `web:<id>` as the writer, and a refusal
+ * audit: the gate's `actuator.changed` names the request (`by: web-<id>`), and a refusal
  * emits `command.rejected` with `origin: "local"`, as a refused remote command does.
  * Each answer is also a reply in the page's "recent command replies".
  */
@@ -78,10 +78,7 @@ export class LocalControl {
         `value: found ${JSON.stringify(body.value) ?? 'nothing'}; expected a number`,
       );
     const id = `web-${randomUUID().slice(0, 8)}`;
-    const written = await this.deps.node.actuators.set(actuator, body.value, {
-      kind: 'local',
-      id: `web:${id}`,
-    });
+    const written = await this.deps.node.actuators.set(actuator, body.value, { kind: 'local', id });
     this.deps.log.info({ actuator, value: body.value, ok: written.ok, id }, 'local control: set');
     if (!written.ok) return this.answer(id, 'set', written, STATUS_OF[written.code]);
     const { value, previous } = written;

@@ -74,7 +74,17 @@ export interface StatusView {
   }>;
   interlocks: Array<{ id: string; condition: string; tripped: boolean; reason: string | null }>;
   models: Array<{ id: string; version: string | null; state: string | null }>;
-  plan: { id: string; name: string | null; progress: number | null; step: string | null } | null;
+  plan: {
+    id: string;
+    name: string | null;
+    state: string | null;
+    stepsDone: number | null;
+    stepsTotal: number | null;
+    /** In [0, 1]. */
+    progress: number | null;
+    elapsedMs: number | null;
+    estimatedMs: number | null;
+  } | null;
   control: { local: boolean };
 }
 
@@ -136,10 +146,14 @@ const modelView = (m: ModelStatus) => ({
     (m.shadow ? 'shadow' : m.active === true ? 'active' : m.active === false ? 'installed' : null),
 });
 const planView = (p: PlanStatus) => ({
-  id: p.id,
+  id: p.planId,
   name: text(p.name),
-  progress: num(p.progress),
-  step: text(p.step),
+  state: text(p.state),
+  stepsDone: num(p.progress?.stepsDone),
+  stepsTotal: num(p.progress?.stepsTotal),
+  progress: num(p.progress?.fraction),
+  elapsedMs: num(p.progress?.elapsedMs),
+  estimatedMs: num(p.progress?.estimatedMs),
 });
 const interlockView = (i: InterlockView) => ({
   id: i.id,

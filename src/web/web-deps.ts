@@ -39,12 +39,18 @@ export interface ModelStatus {
   state?: string;
 }
 
-/** The running plan, when the plans feature reports one: `progress` in [0, 1]. */
+/** The running plan as `plan.status` reports it (src/plans/plan-report.ts `statusOf`). */
 export interface PlanStatus {
-  id: string;
+  planId: string;
   name?: string;
-  step?: string;
-  progress?: number;
+  state?: string;
+  progress?: {
+    stepsDone?: number;
+    stepsTotal?: number;
+    fraction?: number;
+    elapsedMs?: number;
+    estimatedMs?: number;
+  };
 }
 
 /** `BenchloopNode.status()`: the node's own view of itself. */

@@ -39,7 +39,7 @@ describe('local control', () => {
     expect(fake.rig.gpio.dutyCycle(18)).toBeCloseTo(0.4);
     const changed = fake.rig.events.find((e) => e.type === 'actuator.changed')!;
     expect(changed).toMatchObject({ actuator: 'heater', value: 0.4, source: 'local' });
-    expect(changed.by).toMatch(/^web:web-[0-9a-f]{8}$/);
+    expect(changed.by).toMatch(/^web-[0-9a-f]{8}$/);
   });
 
   it("returns the gate's refusals with their codes, never clamps, and audits each as command.rejected", async () => {

@@ -1,6 +1,15 @@
 import { Script } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeNode, fakeNode, json, postJson, request, serve, T0 } from './fake-node.test-support.js';
+import {
+  countSubscriptions,
+  type FakeNode,
+  fakeNode,
+  json,
+  postJson,
+  request,
+  serve,
+  T0,
+} from './fake-node.test-support.js';
 import type { WebServer } from './web-server.js';
 
 const servers: WebServer[] = [];
@@ -87,16 +96,26 @@ describe('web server: pages and status', () => {
       ],
     });
     const status = fake.node.status;
+    const progress = { stepsDone: 2, stepsTotal: 5, elapsedMs: 120_000, estimatedMs: 300_000, fraction: 0.4 };
     fake.node.status = () => ({
       ...status(),
-      plan: { id: 'ramp-1', name: 'Ramp to 37', step: 'hold', progress: 0.4 },
+      plan: { planId: 'ramp-1', name: 'Ramp to 37', state: 'running', progress },
     });
     const view = json(await request(server, '/api/status'));
     expect(view.models).toEqual([
       { id: 'anomaly', version: '3', state: 'active' },
       { id: 'anomaly', version: '4', state: 'shadow' },
     ]);
-    expect(view.plan).toEqual({ id: 'ramp-1', name: 'Ramp to 37', progress: 0.4, step: 'hold' });
+    expect(view.plan).toEqual({
+      id: 'ramp-1',
+      name: 'Ramp to 37',
+      state: 'running',
+      stepsDone: 2,
+      stepsTotal: 5,
+      progress: 0.4,
+      elapsedMs: 120_000,
+      estimatedMs: 300_000,
+    });
   });
 
   it('shows a standalone node (no broker) as such, not as a broken link', async () => {
@@ -153,21 +172,21 @@ describe('web server: bad requests get the status that says why', () => {
   });
 });
 
-describe('web server: close', () => {
+describe('web server: start and close', () => {
+  it('a taken port is an error that says what to do, and leaves nothing subscribed', async () => {
+    const { fake, server } = await setup();
+    const subscriptions = countSubscriptions(fake.samples);
+    await expect(serve(fake, { port: server.port })).rejects.toThrow(
+      `web: cannot listen on 127.0.0.1:${server.port}: EADDRINUSE (the port is taken: set web.port, or web.enabled: false)`,
+    );
+    expect(subscriptions.live).toBe(0);
+  });
+
   it('ends live streams, stops listening and unsubscribes from the hubs', async () => {
     const fake = await fakeNode();
-    let listeners = 0;
-    const subscribe = fake.samples.subscribe.bind(fake.samples);
-    fake.samples.subscribe = (listener) => {
-      listeners++;
-      const off = subscribe(listener);
-      return () => {
-        listeners--;
-        return off();
-      };
-    };
+    const subscriptions = countSubscriptions(fake.samples);
     const server = await serve(fake);
-    expect(listeners).toBe(2);
+    expect(subscriptions.live).toBe(2);
     const ended = new Promise<void>((resolve) => {
       void fetch(`${server.url}api/stream`).then(async (res) => {
         for await (const _ of res.body!) {
@@ -181,7 +200,7 @@ describe('web server: close', () => {
       .toContain('benchloop_web_live_clients 1');
     await server.close();
     await ended;
-    expect(listeners).toBe(0);
+    expect(subscriptions.live).toBe(0);
     await expect(fetch(server.url)).rejects.toThrow();
   });
 });

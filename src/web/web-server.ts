@@ -222,7 +222,40 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
   });
   // A Pi has few file descriptors to spare for a page.
   server.maxConnections = 64;
-  await new Promise<void>((resolve, reject) => {
+  const release = () => {
+    for (const u of unsubscribe) u();
+    feed.close();
+    metrics.close();
+    lag.stop();
+  };
+  try {
+    await listen(server, config);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/`;
+  log.info({ url, token: access.tokenRequired, localControl: config.localControl }, `status page on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        release();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, config: WebDeps['config']): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         new Error(
@@ -234,25 +267,4 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
     );
     server.listen(config.port, config.host, resolve);
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/`;
-  log.info({ url, token: access.tokenRequired, localControl: config.localControl }, `status page on ${url}`);
-
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    port,
-    close() {
-      closing ??= (async () => {
-        for (const u of unsubscribe) u();
-        feed.close();
-        metrics.close();
-        lag.stop();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        await closed;
-      })();
-      return closing;
-    },
-  };
 }

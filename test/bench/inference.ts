@@ -39,7 +39,7 @@ const MODELS = {
 } as const;
 type ModelName = keyof typeof MODELS;
 
-const file = (name: ModelName) => readFileSync(join(root, 'tools/models', `${name}.onnx`));
+const file = (name: ModelName) => readFileSync(join(root, 'deploy/models', `${name}.onnx`));
 
 /** A runner whose one feature (a channel window filling the input) reads `bench/x`, driving the heater or an event. */
 function runnerConfig(name: ModelName, everyMs: number) {

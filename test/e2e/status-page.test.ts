@@ -39,6 +39,8 @@ async function open(running: NodeWithWeb, width = 1280, url = running.web.url) {
   const context = await browser.newContext({ viewport: { width, height: 900 } });
   cleanups.push(() => context.close());
   const page = await context.newPage();
+  // Under the test's own timeout, so a wait that fails says which element it waited for.
+  page.setDefaultTimeout(15_000);
   const errors = watchForErrors(page);
   const paths: string[] = [];
   page.on('request', (request) => paths.push(new URL(request.url()).pathname));

@@ -7,7 +7,7 @@
  *     npm run build && node dist/test/e2e/take-screenshots.js [seconds=150]
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { freePort } from '../support/mosquitto.js';
 import { launchChromium } from './browser.js';
 import { startWebNode } from './web-node.js';
@@ -16,7 +16,10 @@ const seconds = Number(process.argv[2] ?? 150);
 // Run from dist/test/e2e: the repository is one level above dist/.
 const here = join(import.meta.dirname, '../..');
 const repoRoot = existsSync(join(here, 'package.json')) ? here : join(here, '..');
-const example = readFileSync(join(repoRoot, 'deploy/examples/incubator.yaml'), 'utf8')
+const examples = join(repoRoot, 'deploy/examples');
+const example = readFileSync(join(examples, 'incubator.yaml'), 'utf8')
+  // The config is written to a temp folder: files it names relative to itself, absolute.
+  .replace(/^(\s+file: )(\S+)$/gm, (_, key: string, path: string) => `${key}${resolve(examples, path)}`)
   .replace(/^dataDir: .*$/m, 'dataDir: DATA_DIR')
   .replace(/embeddedPort: \d+/, `embeddedPort: ${await freePort()}`)
   // The example's own page settings: this script serves the page itself, on a free port.

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deviceDefinitions } from '../../devices/index.js';
-import { parseConfig } from '../../src/config/load.js';
+import { loadConfigFile } from '../../src/config/load.js';
 import { buildConfigSchema } from '../../src/config/schema.js';
 import { type WebConfig, webConfigSchema } from '../../src/config/web-schema.js';
 import { createLogger } from '../../src/log.js';
@@ -60,8 +60,8 @@ export async function startWebNode(
 ): Promise<NodeWithWeb> {
   // The node's own page stays off: the test starts the same server itself, on a free port, with its own settings.
   const yaml = webMounted ? `${nodeYaml}\nweb: { enabled: false }\n` : nodeYaml;
-  const { dir, file, dataDir } = writeConfig(yaml);
-  const config = parseConfig(yaml.replaceAll('DATA_DIR', dataDir), file, deviceDefinitions);
+  const { dir, file } = writeConfig(yaml);
+  const { config } = loadConfigFile(file, deviceDefinitions);
   // Errors only, on stderr: the test's output stays readable, a failure still says why.
   const logger = createLogger({ level: 'error', pretty: false, destination: 2 });
   const node = new BenchloopNode(config, { definitions: deviceDefinitions, logger });

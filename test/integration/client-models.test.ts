@@ -9,8 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeModel } from '../../deploy/models/onnx-writer.js';
 import { type BenchloopClient, CommandError, type TransferProgress } from '../../src/client/index.js';
-import { encodeModel } from '../../tools/models/onnx-writer.js';
 import { repoRoot } from '../support/daemon.js';
 import type { Mosquitto } from '../support/mosquitto.js';
 import { nodeConfig, type SyncNode } from '../support/sync-node.js';
@@ -39,7 +39,7 @@ models:
   transfers: { chunkSize: 1024 }
   list:
     - name: heater-policy
-      file: ${join(repoRoot, 'tools/models/heater-policy.onnx')}
+      file: ${join(repoRoot, 'deploy/models/heater-policy.onnx')}
       version: "1"
       everyMs: 200
       inputs:

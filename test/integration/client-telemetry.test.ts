@@ -110,7 +110,7 @@ describe('client: telemetry', () => {
     expect(streams.every((s) => !s.detectsGaps)).toBe(true);
 
     startNode(nodeConfig({ url: broker.url, periodMs: 20, extra: 'outbox: { batch: { maxAgeMs: 20 } }' }));
-    const count = 100;
+    const count = 60;
     const union = () => new Set(received.flat().map((m) => m.seq));
     await new Promise<void>((resolve) => {
       const check = () => {
@@ -128,5 +128,5 @@ describe('client: telemetry', () => {
     expect(inBoth).toEqual([]);
     const samples = [...a!, ...b!].flatMap((m) => m.samples.map((s) => `${s.d}/${s.c}/${s.t}`));
     expect(new Set(samples).size).toBe(samples.length);
-  });
+  }, 60_000);
 });

@@ -123,9 +123,9 @@ describe('benchloop provision', () => {
   it('refuses to overwrite without --force, and overwrites with it', () => {
     const dir = join(work, 'ok');
     const again = provision(dir, plain.url, [...withPassword], `${PASSWORD}\n`);
-    expect(again.status).toBe(64);
     expect(again.stderr).toContain('already exist');
     expect(again.stderr).toContain('--force');
+    expect(again.status).toBe(64);
     const forced = provision(dir, plain.url, [...withPassword, '--force'], `${PASSWORD}\n`);
     expect(forced.status).toBe(0);
   });

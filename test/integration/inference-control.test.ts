@@ -16,7 +16,7 @@ import { type DaemonProcess, repoRoot, simLine, startDaemon, writeConfig } from 
 import { Mosquitto, type MosquittoSub, type SubMessage } from '../support/mosquitto.js';
 import { json, subscribe } from '../support/sync-node.js';
 
-const modelFile = (name: string) => join(repoRoot, 'tools/models', name);
+const modelFile = (name: string) => join(repoRoot, 'deploy/models', name);
 
 function config(options: {
   id: string;

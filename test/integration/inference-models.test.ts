@@ -1,6 +1,6 @@
 /**
  * The example models: the committed `.onnx` files are exactly what
- * tools/models/build-models.ts fits and writes, and each runs in a real ONNX Runtime
+ * deploy/models/build-models.ts fits and writes, and each runs in a real ONNX Runtime
  * session on the inference thread giving what its fitted weights say — the standard
  * ops (heater-policy), ai.onnx.ml LinearClassifier (door-anomaly) and standard ops
  * feeding an ai.onnx.ml TreeEnsembleClassifier (heater-fault).
@@ -8,19 +8,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InferenceHost } from '../../src/inference/ort-worker.js';
-import { sha256Hex } from '../../src/inference/registry.js';
-import { simulate, windows } from '../../tools/models/bench-data.js';
+import { simulate, windows } from '../../deploy/models/bench-data.js';
 import {
   applyMap,
   buildExampleModels,
   doorFeatures,
   faultInput,
   SETPOINT_C,
-} from '../../tools/models/build-models.js';
-import { sigmoid, treePredict } from '../../tools/models/fit.js';
+} from '../../deploy/models/build-models.js';
+import { sigmoid, treePredict } from '../../deploy/models/fit.js';
+import { InferenceHost } from '../../src/inference/ort-worker.js';
+import { sha256Hex } from '../../src/inference/registry.js';
 
-const dir = join(import.meta.dirname, '../../tools/models');
+const dir = join(import.meta.dirname, '../../deploy/models');
 const models = buildExampleModels();
 const host = new InferenceHost({ threads: 1 });
 afterAll(() => host.close());

@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeModel } from '../../tools/models/onnx-writer.js';
+import { encodeModel } from '../../deploy/models/onnx-writer.js';
 import { repoRoot, simLine } from '../support/daemon.js';
 import { Mosquitto, type MosquittoSub } from '../support/mosquitto.js';
 import {
@@ -49,7 +49,7 @@ const models = `
 models:
   list:
     - name: heater-policy
-      file: ${join(repoRoot, 'tools/models/heater-policy.onnx')}
+      file: ${join(repoRoot, 'deploy/models/heater-policy.onnx')}
       version: "1"
       everyMs: 200
       inputs:

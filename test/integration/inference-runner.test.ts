@@ -8,14 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodeModel } from '../../deploy/models/onnx-writer.js';
 import { modelsConfigSchema } from '../../src/config/models-schema.js';
 import { Hub, type Sample } from '../../src/events/event-hub.js';
 import { ModelRunner } from '../../src/inference/model-runner.js';
 import { InferenceHost } from '../../src/inference/ort-worker.js';
-import { encodeModel } from '../../tools/models/onnx-writer.js';
 import { safetyRig } from '../support/safety-rig.js';
 
-const policy = readFileSync(join(import.meta.dirname, '../../tools/models/heater-policy.onnx'));
+const policy = readFileSync(join(import.meta.dirname, '../../deploy/models/heater-policy.onnx'));
 const host = new InferenceHost({ threads: 1 });
 afterAll(() => host.close());
 

@@ -48,7 +48,7 @@ body.stale .num, body.stale .tile-value, body.stale svg { opacity: .35; }
 .tile-label { font-size: .75rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
 .tile-value { font-size: 1.35rem; font-weight: 700; margin: 2px 0; }
 .tile.ok .tile-value { color: var(--ok); } .tile.warn .tile-value { color: var(--warn); } .tile.fail .tile-value { color: var(--fail); }
-.tile-line { font-size: .82rem; color: var(--muted); overflow-wrap: anywhere; }
+.tile-line { font-size: .82rem; color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 10px; }
 .card header { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; margin-bottom: 8px; }
 .type { color: var(--muted); font-size: .8rem; }
@@ -103,5 +103,6 @@ footer { color: var(--muted); font-size: .75rem; padding: 8px 16px 24px; text-al
   .grid, .columns { grid-template-columns: 1fr; }
   .tiles { grid-template-columns: 1fr 1fr; }
   .tile-value { font-size: 1.1rem; }
+  .tile-line { font-size: .75rem; }
 }
 `;

@@ -38,11 +38,15 @@ function setAttrs(el, attrs) {
 
 function unit(u) { return Object.prototype.hasOwnProperty.call(UNITS, u) ? UNITS[u] : u; }
 
+/** Decimals shown: a reading's precision, not float noise. */
+function digits(v) {
+  var a = Math.abs(v);
+  return a >= 1000 || Number.isInteger(v) ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3;
+}
+
 function num(v) {
   if (v === null || v === undefined) return '—';
-  var a = Math.abs(v);
-  var digits = a >= 1000 || Number.isInteger(v) ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3;
-  return v.toFixed(digits);
+  return v.toFixed(digits(v));
 }
 
 function bytes(n) {
@@ -88,9 +92,11 @@ function drawSpark(svg, series, now) {
   svg.appendChild(s('line', { class: 'spark-base', x1: 0, x2: W, y1: H - 1, y2: H - 1 }));
   if (values.length === 0) return null;
   var min = Math.min.apply(null, values), max = Math.max.apply(null, values);
-  var span = max - min || Math.max(Math.abs(max) * 0.01, 0.5);
-  var lo = max === min ? min - span / 2 : min;
   var steps = values.every(function (v) { return v === 0 || v === 1; });
+  // Never magnify changes below what the number shows (ten of its last digit): noise under it draws flat.
+  // A 0/1 channel uses the full height, so open and shut are as far apart as they can be.
+  var span = steps ? 1 : Math.max(max - min, 10 * Math.pow(10, -digits(max)));
+  var lo = steps ? 0 : (min + max) / 2 - span / 2;
   // A young node plots what it has across the width (at least a minute), not a sliver at the right.
   var spanMs = Math.max(60000, Math.min(state.windowMs, now - series[0][0]));
   var x = function (t) { return ((t - (now - spanMs)) / spanMs) * W; };

@@ -37,11 +37,14 @@ function renderHeader(st) {
   $('reasons').replaceChildren.apply($('reasons'), items);
 }
 
+/** Detail lines stay one line each, the full text on hover: the reasons above the tiles say it at length. */
 function tile(id, label, value, cls, lines, extra) {
   var el = $(id);
   el.className = 'tile ' + cls;
   el.replaceChildren(h('div', { class: 'tile-label', text: label }), value);
-  lines.forEach(function (line) { if (line) el.appendChild(h('div', { class: 'tile-line', text: line })); });
+  lines.forEach(function (line) {
+    if (line) el.appendChild(h('div', { class: 'tile-line', title: line, text: line }));
+  });
   if (extra) el.appendChild(extra);
 }
 
@@ -201,7 +204,7 @@ function listOrNone(el, items, none) {
 function renderInterlocks(st) {
   listOrNone($('interlocks'), st.interlocks.map(function (i) {
     return h('li', { 'data-interlock': i.id }, [h('span', { class: 'state ' + (i.tripped ? 'fail' : 'ok'), text: i.tripped ? 'TRIPPED' : 'clear' }),
-      h('strong', { text: i.id }), h('span', { class: 'ev-detail', text: i.condition + (i.tripped && i.reason ? ': ' + i.reason : '') })]);
+      h('strong', { text: i.id }), h('span', { class: 'ev-detail', text: i.condition + (i.tripped && i.reason && i.reason !== i.condition ? ': ' + i.reason : '') })]);
   }), 'none configured');
 }
 
@@ -210,8 +213,12 @@ function renderModelsAndPlan(st) {
     return h('li', null, [h('strong', { text: m.id }), h('span', { text: m.version ? 'v' + m.version : '' }), h('span', { class: 'type', text: m.state || '' })]);
   }), 'none configured');
   var plan = st.plan;
-  var item = !plan ? h('li', { class: 'none', text: 'no plan running' }) : h('li', null, [h('strong', { text: plan.name || plan.id }),
-    h('div', { class: 'ev-detail', text: (plan.step ? 'step ' + plan.step : '') + (plan.progress !== null ? ' · ' + Math.round(plan.progress * 100) + ' %' : '') }),
+  var item = !plan ? h('li', { class: 'none', text: 'no plan running' }) : h('li', null, [
+    h('strong', { text: plan.name || plan.id }), h('span', { class: 'type', text: plan.state ? ' ' + plan.state : '' }),
+    h('div', { class: 'ev-detail', text: [plan.stepsTotal !== null ? 'step ' + plan.stepsDone + ' of ' + plan.stepsTotal : null,
+      plan.progress !== null ? Math.round(plan.progress * 100) + ' %' : null,
+      plan.elapsedMs !== null ? duration(plan.elapsedMs) + (plan.estimatedMs ? ' of ~' + duration(plan.estimatedMs) : '') : null]
+      .filter(Boolean).join(' · ') }),
     plan.progress !== null ? h('progress', { class: 'progress', max: 1, value: plan.progress }) : null]);
   $('plan').replaceChildren(h('ul', { class: 'rows' }, [item]));
 }

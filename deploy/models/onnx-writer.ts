@@ -77,7 +77,7 @@ export function encodeModel(graph: GraphSpec): Uint8Array {
   const domains = new Set(graph.nodes.map((n) => n.domain ?? ''));
   const model = onnx.ModelProto.create({
     irVersion: 8,
-    producerName: 'benchloop tools/models',
+    producerName: 'benchloop deploy/models',
     producerVersion: '1',
     docString: graph.doc,
     opsetImport: [

@@ -253,7 +253,7 @@ function accuracy<T>(
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const models = buildExampleModels();
-  const here = join(import.meta.dirname, '../../../tools/models');
+  const here = join(import.meta.dirname, '../../../deploy/models');
   for (const [name, bytes] of Object.entries(models.files)) writeFileSync(join(here, name), bytes);
   process.stdout.write(
     `${models.report.join('\n')}\nwrote ${Object.keys(models.files).join(', ')} to ${here}\n`,
