@@ -31,6 +31,7 @@ import { PeriodicScheduler } from './scheduler/periodic-scheduler.js';
 import { type JournaledReply, StateStore } from './store/state-store.js';
 import { NodeSync } from './sync/node-sync.js';
 import { version } from './version.js';
+import { startWebServer, type WebServer } from './web/index.js';
 
 export interface NodeDeps {
   definitions: readonly DeviceDefinition[];
@@ -50,6 +51,11 @@ export class BenchloopNode {
   readonly clock: NodeClock;
   readonly events: EventHub;
   readonly samples: Hub<Sample[]>;
+  /** Every command reply the node sends, for the status page's "recent command replies". */
+  readonly replies: Hub<JournaledReply>;
+  /** Each inference's latency, for /metrics. */
+  readonly inferenceRuns: Hub<{ model: string; latencyMs: number }>;
+  private web: WebServer | undefined;
   readonly actuators: Actuators;
   readonly interlocks: Interlocks;
   readonly scheduler = new PeriodicScheduler();
@@ -82,6 +88,8 @@ export class BenchloopNode {
     const onListenerError = (error: unknown) => log.error({ err: error }, 'a listener failed');
     this.events = new EventHub(() => this.clock.nowMs(), onListenerError);
     this.samples = new Hub<Sample[]>(onListenerError);
+    this.replies = new Hub<JournaledReply>(onListenerError);
+    this.inferenceRuns = new Hub<{ model: string; latencyMs: number }>(onListenerError);
     this.actuators = new Actuators(this.events, () => performance.now());
     this.interlocks = new Interlocks(config.interlocks, this.actuators, this.events, () => performance.now());
     mkdirSync(config.dataDir, { recursive: true });
@@ -127,7 +135,17 @@ export class BenchloopNode {
                 }
               : {}),
           });
-    this.events.subscribe((event) => log.info({ event }, event.type));
+    // Dataset parts carry hundreds of samples: the log says how many, the outbox keeps them.
+    this.events.subscribe((event) =>
+      log.info(
+        {
+          event: Array.isArray(event.samples)
+            ? { ...event, samples: `${event.samples.length} samples` }
+            : event,
+        },
+        event.type,
+      ),
+    );
   }
 
   private definition(type: string): DeviceDefinition {
@@ -206,6 +224,7 @@ export class BenchloopNode {
         monoMs: () => performance.now(),
         nowMs: () => this.clock.nowMs(),
         log,
+        onRun: (model, latencyMs) => this.inferenceRuns.publish({ model, latencyMs }),
       });
       this.inference = inference;
       this.samples.subscribe((samples) => inference.onSamples(samples));
@@ -230,9 +249,25 @@ export class BenchloopNode {
     this.startBench();
     this.scheduler.start();
     await this.sync?.start();
+    if (this.config.web.enabled) await this.startWeb();
     this.every(250, () => this.interlocks.checkStale());
     this.every(10_000, () => this.refreshClock());
     this.started = true;
+  }
+
+  /** The page is for people, the instrument is the node's job: a port that is taken is logged, not fatal. */
+  private async startWeb(): Promise<void> {
+    try {
+      this.web = await startWebServer({
+        config: this.config.web,
+        node: this,
+        log: this.deps.logger,
+        replies: this.replies,
+        inferences: this.inferenceRuns,
+      });
+    } catch (error) {
+      this.deps.logger.error({ err: error }, (error as Error).message);
+    }
   }
 
   /** `read` on the simulation: the chips get the bench's air once, without the bench running. */
@@ -271,7 +306,13 @@ export class BenchloopNode {
         planRunning: () => this.plans.running(),
         ...(deps.remoteConfig ? { remoteConfig: deps.remoteConfig } : {}),
       },
-      journal: state.journal,
+      journal: {
+        get: (id) => state.journal.get(id),
+        put: async (reply) => {
+          await state.journal.put(reply);
+          this.replies.publish(reply);
+        },
+      },
       config: config.commands,
       emit: (type, fields) => this.events.emit(type, fields),
       log: deps.logger,
@@ -390,8 +431,10 @@ export class BenchloopNode {
         type: s.entry.type,
         ...s.health,
         overruns: this.scheduler.stats(s.entry.id)?.overruns ?? 0,
+        periodMs: s.entry.periodMs,
       })),
       actuators: this.actuators.list(),
+      plan: this.plans.runningStatus(),
       interlocks: this.interlocks.list(),
       ...(this.bench ? { bench: this.bench.snapshot() } : {}),
     };
@@ -404,6 +447,8 @@ export class BenchloopNode {
   }
 
   private async shutdown(reason: string): Promise<void> {
+    // First: no local-control write may reach an output after it went safe.
+    await this.web?.close();
     for (const timer of this.intervals) clearInterval(timer);
     // A running plan ends aborted, its outputs safe, its ending in the outbox before the link closes.
     await this.plans.stop(reason);

@@ -14,6 +14,7 @@ import { linkConfigSchema } from './mqtt-schema.js';
 import { outboxConfigSchema } from './outbox-schema.js';
 import type { ChannelSettings } from './pipeline-schema.js';
 import { configApplySchema } from './remote-schema.js';
+import { webConfigSchema } from './web-schema.js';
 
 const nodeSchema = z.strictObject({
   id: nodeIdSchema,
@@ -167,6 +168,8 @@ export function buildConfigSchema(definitions: readonly DeviceDefinition[]) {
     configApply: configApplySchema.default(configApplySchema.parse({})),
     /** ONNX models in the control loop (docs/inference.md); without it no inference runtime is loaded. */
     models: modelsConfigSchema.optional(),
+    /** The local status page, /healthz and /metrics (docs/status-page.md). */
+    web: webConfigSchema.default(webConfigSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
   });
 }

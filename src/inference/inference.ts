@@ -39,6 +39,7 @@ export interface InferenceDeps {
   monoMs(): number;
   nowMs(): number;
   log: InferenceLog;
+  onRun?(model: string, runMs: number): void;
 }
 
 export type ModelOutcome<R> =

@@ -40,6 +40,8 @@ export interface RunnerDeps {
   monoMs(): number;
   nowMs(): number;
   timeoutMs: number;
+  /** Each inference's time on the worker, for the status page's latency histogram. */
+  onRun?(model: string, runMs: number): void;
 }
 
 /** A version loaded on the inference thread. */
@@ -224,6 +226,7 @@ export class ModelRunner {
         this.config.timeoutMs ?? this.deps.timeoutMs,
       );
       this.stats.runMs += result.runMs;
+      this.deps.onRun?.(this.config.name, result.runMs);
       const values: number[] = [];
       for (const output of this.config.outputs) {
         const element = outputElement(

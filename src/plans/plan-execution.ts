@@ -20,7 +20,7 @@ import type { Timers } from '../scheduler/periodic-scheduler.js';
 import { DatasetPublisher, type PartLimits } from './dataset-publisher.js';
 import { DatasetRecorder } from './dataset-recorder.js';
 import type { DatasetWriter, PlanFiles, PlanState } from './plan-files.js';
-import { finalEvent, statusOf } from './plan-report.js';
+import { finalEvent, type PlanStatusReport, statusOf } from './plan-report.js';
 import { RunStopped, runPlan, StepFailed } from './plan-runner.js';
 import type { Plan } from './plan-schema.js';
 import { describePosition, type Position } from './plan-timeline.js';
@@ -62,6 +62,9 @@ export interface ExecutionSetup {
 
 export class PlanExecution {
   readonly planId: string;
+  /** Resolves with the final state once the plan has ended (its safe values written, its ending recorded). */
+  readonly done: Promise<PlanState>;
+  private resolveDone: (state: PlanState) => void = () => {};
   private state: PlanState;
   private readonly controller = new AbortController();
   private readonly owner: ClaimOwner;
@@ -149,11 +152,7 @@ export class PlanExecution {
     return this.end('aborted', reason);
   }
 
-  /** Resolves with the final state once the plan has ended (its safe values written, its ending recorded). */
-  readonly done: Promise<PlanState>;
-  private resolveDone: (state: PlanState) => void = () => {};
-
-  status(): Record<string, unknown> {
+  status(): PlanStatusReport {
     return statusOf(this.state, this.deps.nowMs(), this.publisher.samples);
   }
 

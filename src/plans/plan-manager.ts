@@ -30,7 +30,7 @@ import {
   truncateDataset,
 } from './plan-files.js';
 import { planInventory } from './plan-inventory.js';
-import { finalEvent, statusOf } from './plan-report.js';
+import { finalEvent, type PlanStatusReport, statusOf } from './plan-report.js';
 import type { Plan } from './plan-schema.js';
 import { describePosition } from './plan-timeline.js';
 import { type PlanSummary, validatePlan } from './plan-validate.js';
@@ -72,6 +72,11 @@ export class PlanManager {
   /** Whether a plan runs now (`config.apply` is then `busy`). */
   running(): boolean {
     return this.current !== undefined;
+  }
+
+  /** The running plan's state and progress (as `plan.status` reports it), for the node's status. */
+  runningStatus(): PlanStatusReport | null {
+    return this.current?.status() ?? null;
   }
 
   /** Resolves once the running plan (if any) has ended and its ending is recorded. */
@@ -121,6 +126,8 @@ export class PlanManager {
       void execution.done.then(() => {
         if (this.current === execution) this.current = undefined;
       });
+      // The node began stopping while the plan was being prepared: it ends at once, recorded like any abort.
+      if (this.closed) await execution.abort('node stopping');
       return {
         ok: true,
         result: { planId, sha256: state.sha256, steps: summary.steps, estimatedMs: summary.estimatedMs },

@@ -6,7 +6,22 @@
  */
 import type { PlanState } from './plan-files.js';
 
-export function statusOf(state: PlanState, nowMs: number, liveSamples?: number): Record<string, unknown> {
+/** What `plan.status` answers and the node's status shows of a plan. */
+export interface PlanStatusReport {
+  planId: string;
+  name?: string;
+  state: string;
+  progress: {
+    stepsDone: number;
+    stepsTotal: number;
+    elapsedMs: number;
+    estimatedMs: number;
+    fraction: number;
+  };
+  [field: string]: unknown;
+}
+
+export function statusOf(state: PlanState, nowMs: number, liveSamples?: number): PlanStatusReport {
   const elapsedMs = (state.endedAt ?? nowMs) - state.startedAt;
   return {
     planId: state.planId,

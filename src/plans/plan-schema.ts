@@ -129,7 +129,7 @@ export const measureStepSchema = z
   .strictObject({
     channels: z.array(channelRefSchema).min(1).max(32),
     periodMs: periodMs.describe(
-      "At most one sample per channel per period; not faster than the device's periodMs.",
+      "One sample per channel per period (slots on a grid from the step's start); not faster than the device's periodMs.",
     ),
     durationMs: positiveMs.optional(),
     count: z

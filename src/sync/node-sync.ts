@@ -185,6 +185,7 @@ export class NodeSync {
       session: this.session,
       outbox: this.deps.outbox.stats(),
       inFlight: this.publishers.reduce((n, p) => n + p.pending, 0),
+      published: Object.fromEntries(this.publishers.map((p) => [p.stream, p.published])),
     };
   }
 

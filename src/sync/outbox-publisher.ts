@@ -20,7 +20,7 @@ export class OutboxPublisher {
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly stream: Stream,
+    readonly stream: Stream,
     private readonly topic: string,
     private readonly window: number,
   ) {

@@ -23,6 +23,8 @@ devices:
 actuators:
   - { id: heater, type: pwm, pin: 18, envelope: { min: 0, max: 1, safe: 0 } }
   - { id: fan, type: relay, pin: 23, envelope: { min: 0, max: 1, safe: 1 } }
+# Tests start servers on free ports only: no status page on the default 8080.
+web: { enabled: false }
 `;
 
 describe('benchloop CLI', () => {

@@ -11,6 +11,8 @@ import { type DaemonProcess, repoRoot, simLine, startDaemon, writeConfig } from 
 const config = (controller: boolean) => `
 node: { id: it-node, site: test }
 dataDir: DATA_DIR
+# Tests start servers on free ports only: no status page on the default 8080.
+web: { enabled: false }
 hardware:
   backend: sim
   sim: { incubator: { heaterPin: 18, doorPin: 17 } }

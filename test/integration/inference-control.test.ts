@@ -29,6 +29,8 @@ function config(options: {
   return `
 node: { id: ${options.id}, site: test }
 dataDir: DATA_DIR
+# Tests start servers on free ports only: no status page on the default 8080.
+web: { enabled: false }
 hardware:
   backend: sim
   sim:

@@ -128,7 +128,8 @@ describe('recovery', () => {
     const port = await freePort();
     const demo = readFileSync(join(import.meta.dirname, '../../deploy/examples/incubator.yaml'), 'utf8')
       .replace(/^dataDir: .*$/m, 'dataDir: DATA_DIR')
-      .replace('embeddedPort: 1884', `embeddedPort: ${port}`);
+      .replace('embeddedPort: 1884', `embeddedPort: ${port}`)
+      .replace(/^web:\n( {2}.*\n)+/m, 'web: { enabled: false }\n');
     const node = track(startSyncNode(demo));
     await node.daemon.waitFor((l) => /embedded MQTT broker listening/.test(l.msg));
     const sub = await MosquittoSub.start({ port }, ['benchloop/v1/demo-lab/incubator-01/#']);

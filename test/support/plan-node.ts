@@ -23,6 +23,8 @@ export function planNodeConfig(
   return `
 node: { id: it-node, site: test }
 dataDir: DATA_DIR
+# Tests start servers on free ports only: no status page on the default 8080.
+web: { enabled: false }
 hardware:
   backend: sim
   sim:

@@ -26,6 +26,8 @@ export function nodeConfig(options: {
   return `
 node: { id: it-node, site: test }
 dataDir: DATA_DIR
+# Tests start servers on free ports only: no status page on the default 8080.
+web: { enabled: false }
 hardware: { backend: sim }
 devices:
 ${options.devices ?? `  - { id: chamber, type: bme280, address: 0x76, periodMs: ${options.periodMs ?? 200} }`}
