@@ -1,11 +1,11 @@
 /**
- * Following plans, client side, against a scripted peer on a real Mosquitto. The
- * node's plans (issue #6) are not built yet, so a small fake node plays the
- * protocol's part: it answers `plan.run`, `plan.status` and `plan.abort`, and
+ * Following plans, client side, against a scripted peer on a real Mosquitto: a small
+ * fake node plays the protocol's part, so the client's handling of orderings the real
+ * node rarely produces is pinned down: it answers `plan.run`, `plan.status` and `plan.abort`, and
  * publishes `plan.started`, `plan.step`… `plan.finished` or `plan.aborted` on
  * `R/events` with a growing `seq` — `plan.started` before the reply (the node's
  * events go through its outbox and may overtake it), and one batch twice (a QoS 1
- * duplicate). The end-to-end test against the real daemon waits for issue #6.
+ * duplicate). The end-to-end test against the real daemon is client-plans-node.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PlanEvent, PlanTimeoutError } from '../../src/client/index.js';

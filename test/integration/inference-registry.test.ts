@@ -1,20 +1,11 @@
-/**
- * Model deployment over a real Mosquitto, the way an orchestrator does it with
- * mosquitto_pub: `model.begin`, binary chunks on `R/model/{transfer}/{index}`,
- * `model.commit`; shadow mode and `model.promote`; `model.rollback`; each kind of
- * bad model rejected while the active one keeps driving the heater; the active
- * version kept across a restart. The test models are constant heater policies, so
- * the simulated heater line itself says which version drives.
- */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeModel } from '../../deploy/models/onnx-writer.js';
 import { repoRoot, simLine } from '../support/daemon.js';
-import { Mosquitto, type MosquittoSub } from '../support/mosquitto.js';
+import { Mosquitto, type MosquittoSub, publishFile } from '../support/mosquitto.js';
 import {
   command,
   json,
@@ -62,31 +53,14 @@ models:
 `;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const tmp = mkdtempSync(join(tmpdir(), 'benchloop-models-'));
+const _tmp = mkdtempSync(join(tmpdir(), 'benchloop-models-'));
 
 let broker: Mosquitto;
 let node: SyncNode;
 let sub: MosquittoSub;
 let ids = 0;
 
-async function publishFile(topic: string, bytes: Uint8Array): Promise<void> {
-  const file = join(tmp, `chunk-${++ids}`);
-  writeFileSync(file, bytes);
-  const child = spawn('mosquitto_pub', [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(broker.port),
-    '-t',
-    topic,
-    '-f',
-    file,
-    '-q',
-    '1',
-  ]);
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`mosquitto_pub -f exited ${code}`);
-}
+const publishChunk = (topic: string, bytes: Uint8Array) => publishFile({ port: broker.port }, topic, bytes);
 
 async function ask(name: string, args: object = {}): Promise<Record<string, unknown>> {
   const id = `m-${++ids}`;
@@ -111,7 +85,7 @@ async function deploy(
   const { transfer } = begun.result as { transfer: string };
   const payload = options.send ?? bytes;
   for (let i = 0; i * 200 < payload.byteLength; i++)
-    await publishFile(`${root}/model/${transfer}/${i}`, payload.subarray(i * 200, (i + 1) * 200));
+    await publishChunk(`${root}/model/${transfer}/${i}`, payload.subarray(i * 200, (i + 1) * 200));
   return ask('model.commit', { transfer, ...(options.shadow ? { shadow: true } : {}) });
 }
 

@@ -148,7 +148,6 @@ describe('commands', () => {
     const earlier = sub.on(`${root}/reply`).filter((m) => json(m).id === null).length;
     await commandFromFile(
       broker,
-      node.dataDir,
       JSON.stringify({ id: 'c-huge', name: 'ping', args: { pad: 'x'.repeat(1 << 20) } }),
     );
     const reply = await replyTo(sub, null, earlier + 1);

@@ -344,3 +344,30 @@ export async function mosquittoPub(
   const { code } = await track(child);
   if (code !== 0) throw new Error(`mosquitto_pub -t ${topic} exited ${code}: ${stderr}`);
 }
+
+/**
+ * `mosquitto_pub -f`: a payload from a file, for binary payloads (model chunks) and for
+ * payloads larger than one command-line argument may be (Linux caps it at 128 KiB).
+ */
+export async function publishFile(
+  target: ClientTarget,
+  topic: string,
+  payload: Uint8Array | string,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'benchloop-pub-'));
+  const file = join(dir, 'payload');
+  writeFileSync(file, payload);
+  try {
+    const child = spawn('mosquitto_pub', [...connectArgs(target), '-t', topic, '-f', file, '-q', '1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const { code } = await track(child);
+    if (code !== 0) throw new Error(`mosquitto_pub -f (${topic}) exited ${code}: ${stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,17 +1,10 @@
-/**
- * A daemon (the built CLI, a real child process) on the simulated bench, connected
- * to a real Mosquitto the test started, with helpers to talk to it the way an
- * orchestrator would: mosquitto_pub and mosquitto_sub.
- */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type DaemonProcess, startDaemon, writeConfig } from './daemon.js';
 import {
   type ClientTarget,
   type Mosquitto,
   MosquittoSub,
   mosquittoPub,
+  publishFile,
   type SubMessage,
 } from './mosquitto.js';
 
@@ -88,24 +81,9 @@ export async function command(broker: Mosquitto, payload: string | object): Prom
   );
 }
 
-/** For payloads too large for a command-line argument (Linux caps one at 128 KiB). */
-export async function commandFromFile(broker: Mosquitto, dir: string, payload: string): Promise<void> {
-  const file = join(dir, 'payload.bin');
-  writeFileSync(file, payload);
-  const child = spawn('mosquitto_pub', [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(broker.port),
-    '-t',
-    `${root}/cmd`,
-    '-f',
-    file,
-    '-q',
-    '1',
-  ]);
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`mosquitto_pub -f exited ${code}`);
+/** For payloads too large for a command-line argument. */
+export async function commandFromFile(broker: Mosquitto, payload: string): Promise<void> {
+  await publishFile(target(broker), `${root}/cmd`, payload);
 }
 
 export async function replyTo(
