@@ -1,6 +1,6 @@
 #!/bin/busybox sh
 # PID 1 of the test VM (busybox sh). Mounts the host's root read-only over
-# virtio-9p, gives it /dev, /proc, /sys, debugfs, tracefs and a tmpfs /tmp, brings
+# virtio-9p, gives it /dev, /proc, /sys, debugfs, tracefs and a tmpfs scratch at /dev/shm, brings
 # up the network card with QEMU's user-network address, then chroots into the
 # host's root and runs the guest checks with the host's own node. Every line for
 # the host starts with "@@ "; the host reads them from the serial console.
@@ -53,18 +53,21 @@ mount -t proc proc /mnt/proc || fatal "mount proc"
 mount -t sysfs sysfs /mnt/sys || fatal "mount sysfs"
 mount -t debugfs debugfs /mnt/sys/kernel/debug || fatal "mount debugfs"
 mount -t tracefs tracefs /mnt/sys/kernel/tracing || fatal "mount tracefs"
-mount -t tmpfs -o size=256m tmpfs /mnt/tmp || fatal "mount tmpfs on /tmp"
+# Scratch space at /dev/shm, inside the guest's own /dev: a tmpfs over /tmp would hide
+# a checkout that lives under the host's /tmp (CI clones wherever it likes).
+mkdir -p /mnt/dev/shm || fatal "mkdir /dev/shm"
+mount -t tmpfs -o size=256m tmpfs /mnt/dev/shm || fatal "mount tmpfs on /dev/shm"
 # What the checks run from inside the chroot: busybox for insmod/rmmod, and the test modules.
-mkdir -p /mnt/tmp/kernel-tier/modules
-cp /bin/busybox /mnt/tmp/kernel-tier/busybox
-cp /test-modules/*.ko /mnt/tmp/kernel-tier/modules/
+mkdir -p /mnt/dev/shm/kernel-tier/modules
+cp /bin/busybox /mnt/dev/shm/kernel-tier/busybox
+cp /test-modules/*.ko /mnt/dev/shm/kernel-tier/modules/
 
 [ -x "/mnt$bl_node" ] || fatal "no node at $bl_node in the host's root"
 [ -f "/mnt$bl_repo/dist/test/kernel/guest/main.js" ] || fatal "no $bl_repo/dist/test/kernel/guest/main.js (npm run build)"
 
 say "SETUP-OK kernel $(uname -r)"
-chroot /mnt /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/tmp \
-  BL_TOOLS=/tmp/kernel-tier BL_PORT="$bl_port" BL_FILTER="$bl_filter" \
+chroot /mnt /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/dev/shm TMPDIR=/dev/shm \
+  BL_TOOLS=/dev/shm/kernel-tier BL_PORT="$bl_port" BL_FILTER="$bl_filter" \
   "$bl_node" "$bl_repo/dist/test/kernel/guest/main.js" </dev/null 2>&1
 say "EXIT $?"
 poweroff -f

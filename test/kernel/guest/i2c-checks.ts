@@ -28,7 +28,8 @@ import { i2cAdapter, insmod, STUB_ADAPTER } from './kernel.js';
 const exec = promisify(execFile);
 const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 
-export const SCRATCH = '/tmp/kernel-tier';
+/** The guest's writable scratch (init.sh: a tmpfs at /dev/shm; the host's root is read-only). */
+export const SCRATCH = process.env.BL_TOOLS ?? '/dev/shm/kernel-tier';
 
 export function addI2cChecks(checks: Checks, cliPath: string): { loaded: string } {
   let busNumber = -1;

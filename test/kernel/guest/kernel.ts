@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
-/** Where init.sh put busybox and the test modules, inside the guest's /tmp. */
-const TOOLS = process.env.BL_TOOLS ?? '/tmp/kernel-tier';
+/** Where init.sh put busybox and the test modules, in the guest's scratch tmpfs. */
+const TOOLS = process.env.BL_TOOLS ?? '/dev/shm/kernel-tier';
 
 export async function run(command: string, args: string[]): Promise<string> {
   try {

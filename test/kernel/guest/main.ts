@@ -1,6 +1,6 @@
 /**
  * The guest's test program: run by init.sh inside the VM, with the host's node, on
- * the host's root (read-only) and a tmpfs /tmp. The I2C checks come first, then the
+ * the host's root (read-only) and a scratch tmpfs at /dev/shm. The I2C checks come first, then the
  * GPIO ones, then the daemon end to end, which uses what the first two set up.
  * Exits non-zero when any check failed; the host counts the PASS/FAIL lines itself.
  */
