@@ -136,6 +136,6 @@ export function crossCheck(data: unknown, definitions: readonly DeviceDefinition
       });
     } else driven.set(output, text(controller?.id) ?? `controllers[${index}]`);
   });
-  issues.push(...modelsCrossCheck(root, channelProblem, new Set(actuators.keys())));
+  issues.push(...modelsCrossCheck(root, channelProblem, actuators));
   return issues;
 }

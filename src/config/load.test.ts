@@ -147,6 +147,29 @@ describe('config validation', () => {
     expect(p!.message).toMatch(/shunt|current/i);
   });
 
+  it("refuses a model's fixed fallback outside the actuator's envelope (refused, never clamped)", () => {
+    const models = `models:
+  list:
+    - name: policy
+      file: policy.onnx
+      version: "1"
+      everyMs: 1000
+      inputs:
+        - name: t
+          shape: [1, 1]
+          features:
+            - { channel: chamber/temperature, window: 1, valid: [0, 60] }
+      outputs:
+        - name: duty
+          drive: { actuator: heater, fallback: { value: 1.5 } }
+`;
+    const found = problems(base + models);
+    expect(found.map((p) => p.path)).toContain('models.list[0].outputs[0].drive.fallback.value');
+    expect(found.find((p) => p.path.endsWith('fallback.value'))!.message).toBe(
+      'found 1.5; heater takes [0, 1]',
+    );
+  });
+
   it('resolves a relative dataDir against the config file', () => {
     const dir = join(import.meta.dirname, '../../deploy/examples');
     const { config } = loadConfigFile(join(dir, 'incubator.yaml'), deviceDefinitions);

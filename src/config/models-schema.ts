@@ -195,8 +195,9 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 export function modelsCrossCheck(
   root: Loose,
   channelProblem: (ref: string | undefined) => string | undefined,
-  actuatorIds: ReadonlySet<string>,
+  actuators: ReadonlyMap<string, { min?: number; max?: number }>,
 ): PathIssue[] {
+  const actuatorIds = new Set(actuators.keys());
   const issues: PathIssue[] = [];
   const models = list((root.models as Loose | undefined)?.list);
   const names = new Map<string, number>();
@@ -253,6 +254,18 @@ export function modelsCrossCheck(
           });
         else driven.set(actuator, `model "${name}"`);
       }
+      // A fixed fallback is a value like any other: outside the envelope it is refused here, not clamped later.
+      const fixed = ((drive.fallback ?? {}) as Loose).value;
+      const envelope = actuator === undefined ? undefined : actuators.get(actuator);
+      if (
+        typeof fixed === 'number' &&
+        envelope &&
+        (fixed < (envelope.min ?? fixed) || fixed > (envelope.max ?? fixed))
+      )
+        issues.push({
+          path: at('outputs', o, 'drive', 'fallback', 'value'),
+          message: `found ${fixed}; ${actuator} takes [${envelope.min}, ${envelope.max}]`,
+        });
       const rule = ((drive.fallback ?? {}) as Loose).rule as Loose | undefined;
       const ruleInput = channelProblem(text(rule?.input));
       if (ruleInput)
