@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeModel } from '../../deploy/models/onnx-writer.js';
 import { type BenchloopClient, CommandError, type TransferProgress } from '../../src/client/index.js';
-import { repoRoot } from '../support/daemon.js';
 import type { Mosquitto } from '../support/mosquitto.js';
-import { nodeConfig, type SyncNode } from '../support/sync-node.js';
+import { heaterPolicyModels, nodeConfig, type SyncNode } from '../support/sync-node.js';
 import { connectClient, ctl, NODE, startBroker, startNode, stopAll } from './client-helpers.js';
 
 /** Asks for `duty` whatever the temperature; the long doc string makes the file span several 1 KiB chunks. */
@@ -34,22 +33,7 @@ function constantPolicy(duty: number): Uint8Array {
   });
 }
 
-const models = `
-models:
-  transfers: { chunkSize: 1024 }
-  list:
-    - name: heater-policy
-      file: ${join(repoRoot, 'deploy/models/heater-policy.onnx')}
-      version: "1"
-      everyMs: 200
-      inputs:
-        - name: temperature
-          shape: [1, 3]
-          features:
-            - { channel: chamber/temperature, window: 3, valid: [0, 60], scale: { subtract: 37 } }
-      outputs:
-        - { name: duty, drive: { actuator: heater } }
-`;
+const models = heaterPolicyModels({ chunkSize: 1024 });
 
 let broker: Mosquitto;
 let node: SyncNode;

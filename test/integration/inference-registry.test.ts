@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeModel } from '../../deploy/models/onnx-writer.js';
-import { repoRoot, simLine } from '../support/daemon.js';
+import { simLine } from '../support/daemon.js';
 import { Mosquitto, type MosquittoSub, publishFile } from '../support/mosquitto.js';
 import {
   command,
+  heaterPolicyModels,
   json,
   nodeConfig,
   replyTo,
@@ -36,21 +37,7 @@ function constantPolicy(duty: number, inputs = 3): Uint8Array {
   });
 }
 
-const models = `
-models:
-  list:
-    - name: heater-policy
-      file: ${join(repoRoot, 'deploy/models/heater-policy.onnx')}
-      version: "1"
-      everyMs: 200
-      inputs:
-        - name: temperature
-          shape: [1, 3]
-          features:
-            - { channel: chamber/temperature, window: 3, valid: [0, 60], scale: { subtract: 37 } }
-      outputs:
-        - { name: duty, drive: { actuator: heater } }
-`;
+const models = heaterPolicyModels();
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const _tmp = mkdtempSync(join(tmpdir(), 'benchloop-models-'));

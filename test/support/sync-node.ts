@@ -1,4 +1,10 @@
-import { type DaemonProcess, startDaemon, writeConfig } from './daemon.js';
+/**
+ * A daemon (the built CLI, a real child process) on the simulated bench, connected
+ * to a real Mosquitto the test started, with helpers to talk to it the way an
+ * orchestrator would: mosquitto_pub and mosquitto_sub.
+ */
+import { join } from 'node:path';
+import { type DaemonProcess, repoRoot, startDaemon, writeConfig } from './daemon.js';
 import {
   type ClientTarget,
   type Mosquitto,
@@ -97,4 +103,27 @@ export async function replyTo(
     `reply ${id}`,
   );
   return json(message);
+}
+
+/**
+ * A `models:` section with the example heater-policy model driving the heater, for the
+ * tests of model deployment (the node's and the client's).
+ */
+export function heaterPolicyModels(options: { chunkSize?: number } = {}): string {
+  const transfers = options.chunkSize ? `\n  transfers: { chunkSize: ${options.chunkSize} }` : '';
+  return `
+models:${transfers}
+  list:
+    - name: heater-policy
+      file: ${join(repoRoot, 'deploy/models/heater-policy.onnx')}
+      version: "1"
+      everyMs: 200
+      inputs:
+        - name: temperature
+          shape: [1, 3]
+          features:
+            - { channel: chamber/temperature, window: 3, valid: [0, 60], scale: { subtract: 37 } }
+      outputs:
+        - { name: duty, drive: { actuator: heater } }
+`;
 }
