@@ -20,8 +20,14 @@ const host = new InferenceHost({ threads: 1 });
 afterAll(() => host.close());
 
 /** A model too slow for any sane timeout: 40 chained 1500×1500 products. */
+/**
+ * Slow on any machine: 400 chained MatMuls over a 16 MB weight (1.6 G multiply-adds) take
+ * well over 100 ms, far past the 5 ms timeout, however fast the CPU and its cache; a
+ * lighter chain fitted in a large L3 cache and finished in time on an idle machine.
+ */
 function slowModel(): Uint8Array {
-  const n = 1500;
+  const n = 2000;
+  const layers = 400;
   return encodeModel({
     name: 'slow',
     doc: 'slow on purpose',
@@ -34,12 +40,12 @@ function slowModel(): Uint8Array {
     ],
     nodes: [
       { op: 'MatMul', inputs: ['temperature', 'in'], outputs: ['h0'] },
-      ...Array.from({ length: 40 }, (_, i) => ({
+      ...Array.from({ length: layers }, (_, i) => ({
         op: 'MatMul',
         inputs: [`h${i}`, 'w'],
         outputs: [`h${i + 1}`],
       })),
-      { op: 'MatMul', inputs: ['h40', 'out'], outputs: ['duty'] },
+      { op: 'MatMul', inputs: [`h${layers}`, 'out'], outputs: ['duty'] },
     ],
   });
 }
