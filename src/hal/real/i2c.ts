@@ -10,31 +10,14 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { type BusErrorCode, busError, hex, type I2cBus } from '../../device-kit/index.js';
 
-/** The PromisifiedBus methods used here (i2c-bus README, "PromisifiedBus"). */
-interface PromisifiedBus {
-  readByte(address: number, command: number): Promise<number>;
-  readWord(address: number, command: number): Promise<number>;
-  readI2cBlock(a: number, c: number, l: number, b: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
-  writeByte(address: number, command: number, byte: number): Promise<void>;
-  writeWord(address: number, command: number, word: number): Promise<void>;
-  writeI2cBlock(
-    a: number,
-    c: number,
-    l: number,
-    b: Buffer,
-  ): Promise<{ bytesWritten: number; buffer: Buffer }>;
-  i2cRead(address: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
-  i2cWrite(
-    address: number,
-    length: number,
-    buffer: Buffer,
-  ): Promise<{ bytesWritten: number; buffer: Buffer }>;
-  receiveByte(address: number): Promise<number>;
-  sendByte(address: number, byte: number): Promise<void>;
+/**
+ * The PromisifiedBus methods used here (i2c-bus README, "PromisifiedBus"): the
+ * device-kit's I2cBus is that API by design, plus the two probing calls scan needs.
+ */
+type PromisifiedBus = Omit<I2cBus, 'busNumber' | 'scan'> & {
   writeQuick(address: number, bit: number): Promise<void>;
   i2cFuncs(): Promise<{ smbusQuick: boolean; smbusReceiveByte: boolean }>;
-  close(): Promise<void>;
-}
+};
 
 interface I2cBusModule {
   openPromisified(busNumber: number, options?: { forceAccess?: boolean }): Promise<PromisifiedBus>;
